@@ -1,0 +1,61 @@
+"""Shared fixtures: fake AWS credentials, moto, recorded events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+EVENTS = Path(__file__).parent / "events"
+
+
+def load_event(name: str) -> dict[str, Any]:
+    """A recorded AWS event from ``tests/events/`` (name with or without ``.json``)."""
+    path = EVENTS / (name if name.endswith(".json") else f"{name}.json")
+    return json.loads(path.read_text())
+
+
+@pytest.fixture(autouse=True)
+def _aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Never let a test reach real AWS: fake credentials, a fixed region, no endpoint overrides."""
+    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_CONNECT", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "test")
+    from lambdas.common import aws, clock
+
+    aws.reset_clients()
+    yield
+    aws.reset_clients()
+    clock.set_source(None)
+
+
+@pytest.fixture
+def moto_aws() -> Iterator[None]:
+    """In-process moto for every AWS service."""
+    from moto import mock_aws
+
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def lambda_context() -> Any:
+    """A minimal Lambda context object."""
+
+    class _Context:
+        function_name = "test-function"
+        memory_limit_in_mb = 256
+        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test-function"
+        aws_request_id = "00000000-0000-0000-0000-000000000000"
+
+        def get_remaining_time_in_millis(self) -> int:
+            return 5000
+
+    return _Context()
