@@ -16,10 +16,18 @@ _CONFIG = Config(
 )
 
 
+# Connect calls are retried by our own bounded, jittered loop (common.delivery), so the SDK must not
+# retry them as well: two layers of retries would blow the trigger's time budget.
+_SERVICE_CONFIG = {
+    "connect": _CONFIG.merge(Config(retries={"total_max_attempts": 1, "mode": "standard"})),
+}
+
+
 @functools.cache
 def client(service: str) -> Any:
     """A cached boto3 client for ``service`` (region and endpoint from the standard AWS environment)."""
-    return boto3.session.Session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+    config = _SERVICE_CONFIG.get(service, _CONFIG)
+    return boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
 
 
 def reset_clients() -> None:

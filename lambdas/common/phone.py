@@ -14,7 +14,7 @@ class InvalidPhoneNumber(ValueError):
 def validate_e164(number: object) -> str:
     """Return ``number`` if it is an E.164 string (``+`` then 7 to 15 digits, no leading zero)."""
     if not isinstance(number, str) or not _E164.fullmatch(number):
-        raise InvalidPhoneNumber("phone number must be in E.164 format, e.g. +15550100100")
+        raise InvalidPhoneNumber("phone number must be in E.164 format, e.g. +14155550132")
     return number
 
 

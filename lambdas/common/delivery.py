@@ -1,0 +1,110 @@
+"""Code delivery channels. Voice: an outbound Amazon Connect call whose flow reads the code aloud.
+
+The code itself never travels through Connect's API or contact attributes (both persist in the contact
+record and Contact Search): the call carries only a challenge id, and the outbound flow fetches the prompt
+from a Lambda (``lambdas.voice_otp_prompt``) that decrypts a short-lived copy.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from lambdas.common import aws
+from lambdas.common.phone import validate_e164
+from lambdas.common.settings import VoiceSettings
+
+# StartOutboundVoiceContact's default quota is 2 calls per second per instance: throttling is expected
+# under bursts. Everything else is a configuration or destination problem that a retry will not fix.
+RETRYABLE_CONNECT_ERRORS = frozenset({"ThrottlingException", "TooManyRequestsException", "InternalServiceException"})
+
+# What each Connect failure means for an operator reading the log (the caller sees a generic message).
+CONNECT_ERROR_MEANINGS: Mapping[str, str] = {
+    "ThrottlingException": "Connect throttled StartOutboundVoiceContact (default quota: 2 calls/s)",
+    "TooManyRequestsException": "Connect throttled StartOutboundVoiceContact (default quota: 2 calls/s)",
+    "LimitExceededException": "the instance's concurrent active calls quota is reached",
+    "DestinationNotAllowedException": "the destination country is not allowed by the instance's outbound settings",
+    "OutboundContactNotPermittedException": "outbound calls are not enabled on the Connect instance",
+    "ResourceNotFoundException": "the Connect instance, contact flow or source number does not exist",
+    "InvalidParameterException": "a StartOutboundVoiceContact parameter was rejected",
+    "InvalidRequestException": "the StartOutboundVoiceContact request was rejected",
+    "InternalServiceException": "Connect had an internal error",
+    "AccessDeniedException": "the function's role may not call StartOutboundVoiceContact on this flow",
+}
+
+
+class DeliveryError(Exception):
+    """The code could not be delivered; ``reason`` is an AWS error code or a local category."""
+
+    def __init__(self, message: str, *, reason: str, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class PlacedCall:
+    """An outbound call Connect accepted."""
+
+    contact_id: str
+    attempts: int
+
+
+class VoiceCallSender:
+    """Places the outbound call with ``StartOutboundVoiceContact``, retrying throttling with full jitter."""
+
+    def __init__(
+        self,
+        settings: VoiceSettings,
+        *,
+        max_attempts: int = 3,
+        base_delay: float = 0.1,
+        max_delay: float = 0.8,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        validate_e164(settings.source_phone_number)
+        self._settings = settings
+        self._max_attempts = max_attempts
+        self._base_delay = base_delay
+        self._max_delay = max_delay
+        self._sleep = sleep
+
+    def place_call(self, destination: str, *, attributes: Mapping[str, str], client_token: str) -> PlacedCall:
+        """Ring ``destination`` (E.164) and run the outbound flow with ``attributes`` (no secrets in them)."""
+        validate_e164(destination)
+        connect = aws.client("connect")
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                response = connect.start_outbound_voice_contact(
+                    DestinationPhoneNumber=destination,
+                    ContactFlowId=self._settings.contact_flow_id,
+                    InstanceId=self._settings.instance_id,
+                    SourcePhoneNumber=self._settings.source_phone_number,
+                    Attributes=dict(attributes),
+                    ClientToken=client_token,  # idempotent across our retries: one call, not two
+                )
+                return PlacedCall(contact_id=str(response["ContactId"]), attempts=attempt)
+            except ClientError as exc:
+                code = str(exc.response.get("Error", {}).get("Code", "Unknown"))
+                retryable = code in RETRYABLE_CONNECT_ERRORS
+                if not retryable or attempt == self._max_attempts:
+                    meaning = CONNECT_ERROR_MEANINGS.get(code, "Connect rejected the call")
+                    raise DeliveryError(
+                        f"outbound voice call failed after {attempt} attempt(s): {code}: {meaning}",
+                        reason=code,
+                        retryable=retryable,
+                    ) from None
+            except BotoCoreError as exc:
+                if attempt == self._max_attempts:
+                    raise DeliveryError(
+                        f"outbound voice call failed after {attempt} attempt(s): {type(exc).__name__}",
+                        reason=type(exc).__name__,
+                        retryable=True,
+                    ) from None
+            # Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"), capped to fit 5 s.
+            self._sleep(random.uniform(0, min(self._max_delay, self._base_delay * 2 ** attempt)))  # noqa: S311
+        raise AssertionError("unreachable")  # pragma: no cover
