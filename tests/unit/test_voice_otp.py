@@ -1,0 +1,182 @@
+"""The voice OTP sign-in method: challenge reuse, resend, decoys for unknown users, error mapping."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import ChallengeResult
+
+from lambdas.common import clock
+from lambdas.common.delivery import DeliveryError, PlacedCall
+from lambdas.common.errors import UserFacingError
+from lambdas.common.otp import IssuedOtp, LockedOut, ResendTooSoon, SendLimitExceeded, VerifyOutcome
+from lambdas.common.voice_otp import CALL_FAILED, VoiceOtpMethod
+
+CODE = "123456"
+NOW = 1_800_000_000.0
+KNOWN = {"phone_number": "+15550100100", "phone_number_verified": "true", "sub": "s-1"}
+MASKED = re.compile(r"^\+\d\*+\d{4}$")
+
+
+@dataclass
+class FakeStore:
+    issued: list[tuple[str, str]] = field(default_factory=list)
+    verified: list[tuple[str, str, object]] = field(default_factory=list)
+    refuse: Exception | None = None
+    outcome: VerifyOutcome = VerifyOutcome.OK
+
+    def issue(self, *, user: str, destination: str) -> IssuedOtp:
+        if self.refuse:
+            raise self.refuse
+        self.issued.append((user, destination))
+        return IssuedOtp(challenge_id=f"chal-{len(self.issued)}", code=CODE, expires_at=NOW + 300)
+
+    def verify(self, *, challenge_id: str, user: str, code: object) -> VerifyOutcome:
+        self.verified.append((challenge_id, user, code))
+        return self.outcome
+
+
+@dataclass
+class FakeSender:
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    fail: DeliveryError | None = None
+
+    def place_call(self, destination: str, *, attributes: dict[str, str], client_token: str) -> PlacedCall:
+        if self.fail:
+            raise self.fail
+        self.calls.append({"destination": destination, "attributes": attributes, "token": client_token})
+        return PlacedCall(contact_id="contact-1", attempts=1)
+
+
+@pytest.fixture
+def parts() -> tuple[FakeStore, FakeSender, list[float], VoiceOtpMethod]:
+    clock.set_source(lambda: NOW)
+    store, sender, pauses = FakeStore(), FakeSender(), []
+    method = VoiceOtpMethod(store, hmac_key=lambda: b"k" * 32, sender=lambda: sender,  # type: ignore[arg-type,return-value]
+                            pause=pauses.append)
+    return store, sender, pauses, method
+
+
+def create(method: VoiceOtpMethod, *, attributes: dict[str, str] | None = None, not_found: bool = False,
+           session: list[ChallengeResult] | None = None, resend: bool = False, username: str = "alice") -> Any:
+    return method.create(username=username, user_attributes=KNOWN if attributes is None else attributes,
+                         user_not_found=not_found, session=session or [], resend=resend)
+
+
+def custom_round(metadata: str) -> ChallengeResult:
+    return ChallengeResult({"challengeName": "CUSTOM_CHALLENGE", "challengeResult": False,
+                            "challengeMetadata": metadata})
+
+
+def test_known_user_gets_a_call_carrying_only_the_challenge_id(parts: Any) -> None:
+    store, sender, pauses, method = parts
+    challenge = create(method)
+    assert store.issued == [("alice", "+15550100100")]
+    assert sender.calls == [{"destination": "+15550100100", "attributes": {"challengeId": "chal-1"},
+                             "token": "chal-1"}]
+    assert challenge.public_parameters == {"channel": "VOICE", "destination": "+1******0100"}
+    assert challenge.private_parameters == {"challengeId": "chal-1"}
+    assert pauses == []
+
+
+def test_the_code_is_in_no_parameter_or_metadata(parts: Any) -> None:
+    challenge = create(parts[3])
+    everything = [*challenge.public_parameters.values(), *challenge.private_parameters.values(),
+                  challenge.metadata, *[str(a) for c in parts[1].calls for a in c.values()]]
+    assert all(CODE not in value for value in everything)
+
+
+def test_a_retry_reuses_the_live_challenge_without_calling_again(parts: Any) -> None:
+    store, sender, _, method = parts
+    first = create(method)
+    again = create(method, session=[custom_round(first.metadata)])
+    assert again == first
+    assert len(store.issued) == 1
+    assert len(sender.calls) == 1
+
+
+def test_an_expired_challenge_is_not_reused(parts: Any) -> None:
+    store, sender, _, method = parts
+    first = create(method)
+    clock.set_source(lambda: NOW + 301)
+    second = create(method, session=[custom_round(first.metadata)])
+    assert second.private_parameters != first.private_parameters
+    assert len(sender.calls) == 2
+
+
+def test_resend_issues_a_new_challenge_and_calls_again(parts: Any) -> None:
+    store, sender, _, method = parts
+    first = create(method)
+    second = create(method, session=[custom_round(first.metadata)], resend=True)
+    assert second.private_parameters == {"challengeId": "chal-2"}
+    assert len(sender.calls) == 2
+
+
+@pytest.mark.parametrize("attributes", [
+    {}, {"phone_number": "+15550100100"}, {"phone_number": "+15550100100", "phone_number_verified": "false"},
+    {"phone_number": "555-0100", "phone_number_verified": "true"},
+])
+def test_unknown_or_unreachable_users_get_an_identical_looking_decoy(parts: Any,
+                                                                     attributes: dict[str, str]) -> None:
+    store, sender, pauses, method = parts
+    real = create(method, username="alice")
+    decoy = create(method, username="mallory", attributes=attributes, not_found=not attributes)
+    assert len(sender.calls) == 1, "no call is placed for the decoy"
+    assert len(store.issued) == 2, "the decoy makes the same OTP store call"
+    assert pauses, "the decoy waits in place of the call"
+    assert decoy.public_parameters.keys() == real.public_parameters.keys()
+    assert MASKED.match(decoy.public_parameters["destination"])
+    assert decoy.private_parameters.keys() == real.private_parameters.keys()
+
+
+def test_decoy_numbers_are_stable_per_username_and_differ_between_usernames(parts: Any) -> None:
+    method = parts[3]
+    a1 = create(method, username="ghost-a", attributes={}, not_found=True).public_parameters["destination"]
+    a2 = create(method, username="ghost-a", attributes={}, not_found=True).public_parameters["destination"]
+    numbers = {create(method, username=f"ghost-{i}", attributes={}, not_found=True).public_parameters["destination"]
+               for i in range(20)}
+    assert a1 == a2
+    assert len(numbers) > 15
+
+
+@pytest.mark.parametrize(("refusal", "text"), [
+    (LockedOut("x", 60), "Too many failed attempts"),
+    (ResendTooSoon("x", 10), "wait a few seconds"),
+    (SendLimitExceeded("x", 600), "Too many codes"),
+])
+def test_store_refusals_become_user_facing_errors_and_no_call(parts: Any, refusal: Exception, text: str) -> None:
+    store, sender, _, method = parts
+    store.refuse = refusal
+    with pytest.raises(UserFacingError) as info:
+        create(method)
+    assert text in info.value.message
+    assert sender.calls == []
+
+
+def test_delivery_failure_is_a_generic_user_facing_error(parts: Any) -> None:
+    sender = parts[1]
+    sender.fail = DeliveryError("outbound voice call failed: ResourceNotFoundException: ...",
+                                reason="ResourceNotFoundException")
+    with pytest.raises(UserFacingError) as info:
+        create(parts[3])
+    assert info.value.message == CALL_FAILED
+    assert "ResourceNotFound" not in info.value.message
+
+
+@pytest.mark.parametrize(("outcome", "expected"), [(VerifyOutcome.OK, True), *[(o, False) for o in VerifyOutcome
+                                                                              if o is not VerifyOutcome.OK]])
+def test_verify_is_true_only_for_ok(parts: Any, outcome: VerifyOutcome, expected: bool) -> None:
+    store, _, _, method = parts
+    store.outcome = outcome
+    assert method.verify(username="alice", private_parameters={"challengeId": "c"}, answer="1",
+                         resend=False) is expected
+
+
+def test_verify_resend_or_missing_challenge_never_reaches_the_store(parts: Any) -> None:
+    store, _, _, method = parts
+    assert method.verify(username="a", private_parameters={"challengeId": "c"}, answer=CODE, resend=True) is False
+    assert method.verify(username="a", private_parameters={}, answer=CODE, resend=False) is False
+    assert store.verified == []
