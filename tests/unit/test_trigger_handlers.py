@@ -1,0 +1,101 @@
+"""The thin handlers over recorded events: wiring, config errors, and what reaches Cognito or Connect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lambdas.common import settings
+from lambdas.common.errors import UserFacingError
+from tests.conftest import load_event
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings(monkeypatch: pytest.MonkeyPatch) -> Any:
+    from lambdas.common import voice_otp_factory
+
+    for cache in (voice_otp_factory.voice_otp_method, voice_otp_factory.otp_store):
+        cache.cache_clear()
+    settings.clear_caches()
+    yield
+    settings.clear_caches()
+    for cache in (voice_otp_factory.voice_otp_method, voice_otp_factory.otp_store):
+        cache.cache_clear()
+
+
+def test_define_handler_answers_custom_challenge_after_password(monkeypatch: pytest.MonkeyPatch,
+                                                                lambda_context: Any) -> None:
+    from lambdas.define_auth_challenge.handler import handler
+
+    monkeypatch.setenv("AUTH_PASSWORDLESS", "false")
+    response = handler(load_event("cognito_define_auth_challenge"), lambda_context)["response"]
+    assert response == {"challengeName": "CUSTOM_CHALLENGE", "issueTokens": False, "failAuthentication": False}
+
+
+def test_define_handler_rejects_an_invalid_setting_by_name(monkeypatch: pytest.MonkeyPatch,
+                                                           lambda_context: Any) -> None:
+    from lambdas.common.config import ConfigError
+    from lambdas.define_auth_challenge.handler import handler
+
+    monkeypatch.setenv("OTP_MAX_ATTEMPTS", "50")
+    with pytest.raises(ConfigError, match="OTP_MAX_ATTEMPTS must be <= 10"):
+        handler(load_event("cognito_define_auth_challenge"), lambda_context)
+
+
+def test_create_handler_hides_a_missing_setting_from_the_user_but_logs_its_name(
+        monkeypatch: pytest.MonkeyPatch, lambda_context: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from lambdas.create_auth_challenge.handler import handler
+
+    monkeypatch.delenv("OTP_TABLE_NAME", raising=False)
+    monkeypatch.delenv("OTP_HASH_SECRET_ARN", raising=False)
+    with pytest.raises(UserFacingError) as info:
+        handler(load_event("cognito_create_auth_challenge"), lambda_context)
+    assert "OTP_TABLE_NAME" not in info.value.message
+    assert "temporarily unavailable" in info.value.message
+    logged = capsys.readouterr().out
+    assert "missing environment variable(s): OTP_TABLE_NAME, OTP_HASH_SECRET_ARN" in logged
+
+
+def test_create_handler_refuses_a_non_custom_challenge(lambda_context: Any) -> None:
+    from lambdas.create_auth_challenge.handler import handler
+
+    event = load_event("cognito_create_auth_challenge")
+    event["request"]["challengeName"] = "PASSWORD_VERIFIER"
+    with pytest.raises(UserFacingError):
+        handler(event, lambda_context)
+
+
+def test_verify_handler_with_resend_answers_false_without_aws(monkeypatch: pytest.MonkeyPatch,
+                                                             lambda_context: Any) -> None:
+    from lambdas.verify_auth_challenge.handler import handler
+
+    monkeypatch.setenv("OTP_TABLE_NAME", "t")
+    monkeypatch.setenv("OTP_HASH_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:x")
+    event = load_event("cognito_verify_auth_challenge")
+    event["request"]["clientMetadata"] = {"resend": "true"}
+    assert handler(event, lambda_context)["response"]["answerCorrect"] is False
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda e: e["Details"]["ContactData"].update(Attributes={}),
+    lambda e: e["Details"]["ContactData"].update(Attributes={"challengeId": ""}),
+    lambda e: e["Details"]["ContactData"].update(CustomerEndpoint=None),
+])
+def test_prompt_handler_without_a_challenge_takes_the_error_branch(lambda_context: Any, mutate: Any) -> None:
+    from lambdas.voice_otp_prompt.handler import PromptUnavailable, handler
+
+    event = load_event("connect_outbound_prompt")
+    mutate(event)
+    with pytest.raises(PromptUnavailable):
+        handler(event, lambda_context)
+
+
+def test_prompt_reads_each_digit_twice() -> None:
+    from lambdas.voice_otp_prompt.handler import render_prompt
+
+    ssml = render_prompt("012349")
+    assert ssml.startswith("<speak>") and ssml.endswith("</speak>")
+    for digit in "012349":
+        assert ssml.count(f'<say-as interpret-as="digits">{digit}</say-as>') == 2
+
