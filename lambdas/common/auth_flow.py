@@ -13,7 +13,7 @@ from typing import Protocol
 
 CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
 SRP_A = "SRP_A"
-PASSWORD_VERIFIER = "PASSWORD_VERIFIER"
+PASSWORD_VERIFIER = "PASSWORD_VERIFIER"  # noqa: S105 - a Cognito challenge name
 METADATA_PREFIX = "VOICE_OTP"
 RESEND_KEY = "resend"
 
@@ -76,7 +76,7 @@ def latest_challenge(session: Sequence[SessionEntry]) -> ChallengeRef | None:
     return None
 
 
-def decide(
+def decide(  # noqa: PLR0911 - one early return per rule of the sequence reads best
     session: Sequence[SessionEntry],
     *,
     passwordless: bool,

@@ -24,12 +24,22 @@ _SERVICE_CONFIG = {
 
 
 @functools.cache
+def _session() -> boto3.session.Session:
+    """One session per container: it parses each service model once, not once per client."""
+    return boto3.session.Session()
+
+
+@functools.cache
+def _client(service: str) -> Any:
+    return _session().client(service, config=_SERVICE_CONFIG.get(service, _CONFIG))
+
+
 def client(service: str) -> Any:
     """A cached boto3 client for ``service`` (region and endpoint from the standard AWS environment)."""
-    config = _SERVICE_CONFIG.get(service, _CONFIG)
-    return boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
+    return _client(service)
 
 
 def reset_clients() -> None:
-    """Drop cached clients (tests and the local runtime call this after changing endpoints)."""
-    client.cache_clear()
+    """Drop cached clients and the session (tests and the local runtime call this after changing endpoints)."""
+    _client.cache_clear()
+    _session.cache_clear()

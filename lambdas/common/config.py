@@ -7,6 +7,7 @@ frozen dataclass and a cached ``get_settings()`` built with :func:`load`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import types
 import typing
@@ -82,8 +83,6 @@ def load(cls: type[T], environ: Mapping[str, str] | None = None) -> T:
     return cls(**values)
 
 
-def cached(factory: Callable[[], T]) -> Callable[[], T]:
+def cached(factory: Callable[[], T]) -> functools._lru_cache_wrapper[T]:
     """Memoise a settings factory; ``.cache_clear()`` lets tests and the simulator reload."""
-    import functools
-
     return functools.cache(factory)

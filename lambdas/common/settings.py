@@ -63,4 +63,4 @@ auth_flow_settings = cached(lambda: load(AuthFlowSettings))
 def clear_caches() -> None:
     """Forget loaded settings (tests and the local runtime change the environment)."""
     for factory in (otp_settings, voice_settings, auth_flow_settings):
-        factory.cache_clear()  # type: ignore[attr-defined]
+        factory.cache_clear()

@@ -1,0 +1,142 @@
+"""OtpStore under real thread races: single use, attempt limit and send limits hold when calls overlap.
+
+Two things make these races honest rather than lucky:
+
+* moto's DynamoDB backend is NOT atomic under threads: ``update_item`` evaluates the condition, then
+  mutates the item in separate Python steps, with no lock (moto's ``backend_lock`` only guards backend
+  creation, and ``ThreadedMotoServer`` runs the same backend code in request threads). So two conditional
+  writes could both pass. ``sim.atomic.atomic_dynamodb`` serialises every backend item operation with one lock, which
+  is exactly the guarantee DynamoDB gives (a conditional write is atomic; a transaction is serialisable).
+* A ``threading.Barrier`` in a botocore ``before-call`` hook holds every thread at its first write until all
+  threads have done their read. Every round therefore has all reads before any write (asserted), the
+  interleaving in which a read-check-then-write implementation would let every thread through.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+
+from lambdas.common import aws, clock
+from lambdas.common.otp import OtpPolicy, OtpStore, ResendTooSoon, VerifyOutcome
+from lambdas.common.tables import OTP_TABLE, create_table_kwargs
+from sim.atomic import atomic_dynamodb
+
+TABLE = "otp-race"
+KEY = b"k" * 64
+T0 = 1_700_000_000.0
+ROUNDS = 20
+
+
+def fixed_time(at: float) -> Callable[[], float]:
+    """A clock source stopped at ``at``."""
+    return lambda: at
+
+
+@pytest.fixture
+def _atomic_dynamodb(moto_aws: None) -> Iterator[None]:
+    """Give moto's DynamoDB backend DynamoDB's atomicity (the same lock the local runtime uses)."""
+    with atomic_dynamodb():
+        yield
+
+
+@pytest.fixture
+def store(_atomic_dynamodb: None) -> OtpStore:
+    """A store on a fresh table, with every client created before any thread starts."""
+    clock.set_source(fixed_time(T0))
+    aws.client("dynamodb").create_table(**create_table_kwargs(OTP_TABLE, TABLE))
+    return OtpStore(TABLE, lambda: KEY, OtpPolicy(max_attempts=3))
+
+
+class RaceGate:
+    """Holds each thread at its first ``operation`` until all ``parties`` get there; logs the call order."""
+
+    def __init__(self, operation: str) -> None:
+        self.operation = operation
+        self.log: list[str] = []
+        self._barrier: threading.Barrier | None = None
+        self._local = threading.local()
+        aws.client("dynamodb").meta.events.register("before-call.dynamodb.*", self._before_call)
+
+    def run(self, parties: int, call: Callable[[], Any]) -> list[Any]:
+        """Run ``call`` in ``parties`` threads at once; results (or raised exceptions) in no given order."""
+        self.log.clear()
+        self._barrier = threading.Barrier(parties, timeout=5)
+
+        def attempt() -> Any:
+            self._local.held = False
+            try:
+                return call()
+            except Exception as error:  # the test inspects refusals like any other result
+                return error
+
+        with ThreadPoolExecutor(max_workers=parties) as pool:
+            return list(pool.map(lambda _: attempt(), range(parties)))
+
+    def reads_all_preceded_writes(self) -> bool:
+        """True when no thread wrote before every thread had read (the dangerous interleaving)."""
+        first_write = self.log.index(self.operation)
+        return all(entry != "read" for entry in self.log[first_write:])
+
+    def _before_call(self, model: Any, **_: Any) -> None:
+        if model.name in ("TransactGetItems", "GetItem"):
+            self.log.append("read")
+        elif model.name == self.operation and not self._local.held and self._barrier is not None:
+            self._local.held = True
+            self._barrier.wait()
+            self.log.append(self.operation)
+
+
+@pytest.fixture
+def gate_on_update() -> RaceGate:
+    """Gate the first UpdateItem of each thread (the challenge's conditional write in verify)."""
+    return RaceGate("UpdateItem")
+
+
+def test_two_verifications_of_one_correct_code_one_wins(store: OtpStore, gate_on_update: RaceGate) -> None:
+    for round_ in range(ROUNDS):
+        issued = store.issue(user=f"user{round_}", destination=f"+1555010{round_:04d}")
+
+        outcomes = gate_on_update.run(2, lambda: store.verify(
+            challenge_id=issued.challenge_id, user=f"user{round_}", code=issued.code))  # noqa: B023
+
+        assert gate_on_update.reads_all_preceded_writes(), f"round {round_}: threads did not overlap"
+        assert sorted(outcomes) == sorted([VerifyOutcome.OK, VerifyOutcome.USED]), f"round {round_}"
+
+
+def test_parallel_wrong_guesses_never_exceed_max_attempts(store: OtpStore, gate_on_update: RaceGate) -> None:
+    parties = 6
+    for round_ in range(ROUNDS // 4):
+        user = f"guesser{round_}"
+        issued = store.issue(user=user, destination=f"+1555020{round_:04d}")
+        wrong = "0" * 6 if issued.code != "0" * 6 else "1" * 6
+
+        outcomes = gate_on_update.run(
+            parties, lambda: store.verify(challenge_id=issued.challenge_id, user=user, code=wrong))  # noqa: B023
+
+        assert gate_on_update.reads_all_preceded_writes()
+        assert outcomes.count(VerifyOutcome.WRONG) == 3
+        assert outcomes.count(VerifyOutcome.EXHAUSTED) == parties - 3
+        item = aws.client("dynamodb").get_item(
+            TableName=TABLE, Key={"pk": {"S": f"CHALLENGE#{issued.challenge_id}"}})["Item"]
+        assert item["attempts"] == {"N": "3"}
+        assert "code_ct" not in item
+        # the correct code cannot succeed on the exhausted challenge either
+        assert store.verify(challenge_id=issued.challenge_id, user=user, code=issued.code) \
+            is VerifyOutcome.EXHAUSTED
+
+
+def test_two_concurrent_issues_cannot_both_pass_the_send_limits(store: OtpStore) -> None:
+    gate = RaceGate("TransactWriteItems")
+    for round_ in range(ROUNDS // 2):
+        results = gate.run(2, lambda: store.issue(user=f"sender{round_}", destination="+15550300000"))  # noqa: B023
+
+        assert gate.reads_all_preceded_writes()
+        refused = [r for r in results if isinstance(r, ResendTooSoon)]
+        assert len(refused) == 1, results
+        assert refused[0].retry_after == store.policy.resend_cooldown_seconds
+        clock.set_source(fixed_time(T0 + 3600 * (round_ + 1)))  # next round: a fresh window for the number
