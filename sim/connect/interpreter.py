@@ -1,0 +1,103 @@
+"""The flow interpreter: runs any flow-language flow block by block, as Amazon Connect would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from sim.connect import actions, lambda_action, lex_action, participant_actions
+from sim.connect.conditions import first_match
+from sim.connect.contact import CallResult, ContactData, LambdaHandler, LexBridge, Participant
+from sim.connect.errors import FlowDefinitionError, FlowError, FlowRuntimeError, UnsupportedBlock
+from sim.connect.flow import Action, Flow
+from sim.connect.runtime import Encryptor, End, Execution, Failed, Next, Outcome, Result, Services, Transfer
+from sim.connect.transcript import ErrorBranch
+
+ActionHandler = Callable[[Execution, Action], Outcome]
+
+ACTION_HANDLERS: Mapping[str, ActionHandler] = {
+    "MessageParticipant": participant_actions.message_participant,
+    "GetParticipantInput": participant_actions.get_participant_input,
+    "ConnectParticipantWithLexBot": lex_action.connect_participant_with_lex_bot,
+    "InvokeLambdaFunction": lambda_action.invoke_lambda_function,
+    "UpdateContactAttributes": actions.update_contact_attributes,
+    "Compare": actions.compare,
+    "Loop": actions.loop,
+    "UpdateFlowLoggingBehavior": actions.update_flow_logging_behavior,
+    "UpdateContactRecordingBehavior": actions.update_contact_recording_behavior,
+    "UpdateContactTextToSpeechVoice": actions.update_contact_text_to_speech_voice,
+    "TransferToFlow": actions.transfer_to_flow,
+    "DisconnectParticipant": actions.disconnect_participant,
+    "EndFlowExecution": actions.end_flow_execution,
+}
+
+
+class FlowInterpreter:
+    """Runs flows against local Lambda handlers, a Lex bridge and a participant (the caller's phone)."""
+
+    def __init__(
+        self,
+        *,
+        lambdas: Mapping[str, LambdaHandler] | Callable[[str], LambdaHandler],
+        flows: Mapping[str, Flow] | None = None,
+        lex: LexBridge | None = None,
+        encryptor: Callable[[str, str], str] | None = None,
+        max_steps: int = 1000,
+    ) -> None:
+        encrypt: Encryptor | None = encryptor
+        self._services = Services(
+            lambdas=lambdas, flows=dict(flows or {}), lex=lex, encryptor=encrypt, max_steps=max_steps
+        )
+
+    def run(self, flow: Flow, *, participant: Participant, contact: ContactData) -> CallResult:
+        """Run ``flow`` for ``contact`` to its end; a FlowError carries the partial result in ``.partial``."""
+        ex = Execution(services=self._services, participant=participant, contact=contact, flow=flow)
+        try:
+            disconnected = self._drive(ex)
+        except FlowError as exc:
+            exc.partial = ex.result(disconnected=False)
+            raise
+        return ex.result(disconnected=disconnected)
+
+    def _drive(self, ex: Execution) -> bool:
+        """Run blocks until one ends the flow; return whether the caller was disconnected."""
+        while True:
+            action = ex.flow.action(ex.block_id)
+            ex.tick(action)
+            handler = ACTION_HANDLERS.get(action.type)
+            if handler is None:
+                raise UnsupportedBlock(
+                    action.identifier,
+                    action.type,
+                    f"the flow interpreter does not support the action Type {action.type!r}",
+                )
+            outcome = handler(ex, action)
+            if isinstance(outcome, End):
+                return outcome.disconnected
+            if isinstance(outcome, Transfer):
+                ex.flow, ex.block_id = outcome.flow, outcome.flow.start_action
+                continue
+            ex.block_id = self._next_block(ex, action, outcome)
+
+    @staticmethod
+    def _next_block(ex: Execution, action: Action, outcome: Next | Result | Failed) -> str:
+        """The block a Next, Result or Failed outcome leads to."""
+        if isinstance(outcome, Result):
+            matched = first_match(action, outcome.value, equals_only=outcome.equals_only)
+            if matched is not None:
+                return matched
+            if action.conditions:
+                outcome = Failed("NoMatchingCondition")
+        if isinstance(outcome, Failed):
+            target = action.errors.get(outcome.error_type, action.errors.get("NoMatchingError"))
+            if target is None:
+                raise FlowRuntimeError(
+                    f"flow {ex.flow.name!r}, block {action.identifier!r} ({action.type}) raised "
+                    f"{outcome.error_type} and has no Errors branch for it (nor NoMatchingError)"
+                )
+            ex.record(ErrorBranch(action.identifier, error_type=outcome.error_type, next_action=target))
+            return target
+        if action.next_action is None:
+            raise FlowDefinitionError(
+                f"flow {ex.flow.name!r}, block {action.identifier!r} ({action.type}) has no NextAction"
+            )
+        return action.next_action

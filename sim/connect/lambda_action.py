@@ -1,0 +1,168 @@
+"""InvokeLambdaFunction: Connect's ContactFlowEvent in, ``$.External`` out, error branch on any failure.
+
+https://docs.aws.amazon.com/connect/latest/APIReference/interactions-invokelambdafunction.html
+https://docs.aws.amazon.com/connect/latest/adminguide/connect-lambda-functions.html
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections.abc import Mapping
+from time import monotonic
+from typing import Any
+
+from sim.connect.contact import LambdaHandler
+from sim.connect.errors import FlowRuntimeError
+from sim.connect.flow import Action
+from sim.connect.jsonpath import as_text
+from sim.connect.runtime import Execution, Failed, Next, Outcome
+from sim.connect.transcript import LambdaInvoked
+
+_MAX_TIME_LIMIT_SECONDS = 8
+_DEFAULT_TIME_LIMIT_SECONDS = 3
+_MAX_RESPONSE_BYTES = 32 * 1024
+
+
+class SimLambdaContext:
+    """The Lambda context object a handler receives (what Powertools' ``inject_lambda_context`` reads)."""
+
+    def __init__(self, function_arn: str, time_limit_seconds: float) -> None:
+        name = function_arn.rsplit(":function:", maxsplit=1)[-1].split(":", maxsplit=1)[0]
+        self.invoked_function_arn = function_arn
+        self.function_name = name
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = 128
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/{name}"
+        self.log_stream_name = "sim"
+        self._deadline = monotonic() + time_limit_seconds
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left before the flow's invocation time limit."""
+        return max(0, int((self._deadline - monotonic()) * 1000))
+
+
+def contact_flow_event(ex: Execution, parameters: Mapping[str, str]) -> dict[str, Any]:
+    """The event Connect sends: ``{"Details": {"ContactData": ..., "Parameters": ...}, "Name": ...}``."""
+    data = ex.data()
+    contact_data = {
+        key: copy.deepcopy(data[key])
+        for key in (
+            "Attributes", "Channel", "ContactId", "CustomerEndpoint", "InitialContactId", "InitiationMethod",
+            "InstanceARN", "LanguageCode", "PreviousContactId", "Queue", "SystemEndpoint",
+        )
+    }  # fmt: skip
+    contact_data["MediaStreams"] = {
+        "Customer": {"Audio": {"StartFragmentNumber": None, "StartTimestamp": None, "StreamARN": None}}
+    }
+    contact_data["Name"] = "ContactFlowEvent"
+    return {
+        "Details": {"ContactData": contact_data, "Parameters": dict(parameters)},
+        "Name": "ContactFlowEvent",
+    }
+
+
+def invoke_lambda_function(ex: Execution, action: Action) -> Outcome:
+    """Invoke the handler; on success its response becomes ``$.External``."""
+    arn = as_text(ex.param(action, "LambdaFunctionARN"))
+    if not arn:
+        raise ex.definition_error(action, "LambdaFunctionARN is required")
+    limit = ex.integer(
+        action,
+        "InvocationTimeLimitSeconds",
+        default=_DEFAULT_TIME_LIMIT_SECONDS,
+        low=1,
+        high=_MAX_TIME_LIMIT_SECONDS,
+    )
+    validation = action.parameters.get("ResponseValidation") or {}
+    response_type = validation.get("ResponseType", "STRING_MAP") if isinstance(validation, Mapping) else None
+    if response_type not in {"STRING_MAP", "JSON"}:
+        raise ex.definition_error(
+            action, f"ResponseValidation.ResponseType must be STRING_MAP or JSON, got {response_type!r}"
+        )
+    invocation_type = action.parameters.get("InvocationType", "SYNCHRONOUS")
+    attributes = ex.param(action, "LambdaInvocationAttributes", {})
+    if not isinstance(attributes, Mapping):
+        raise ex.definition_error(action, "LambdaInvocationAttributes must be an object")
+    handler = _handler_for(ex, action, arn)
+    event = contact_flow_event(ex, {str(k): as_text(v) for k, v in attributes.items()})
+    logging = ex.logging_enabled
+
+    def invoked(outcome: str, keys: tuple[str, ...] = (), error_type: str | None = None) -> None:
+        ex.record(
+            LambdaInvoked(
+                action.identifier,
+                function_arn=arn,
+                outcome=outcome,
+                response_keys=keys,
+                logging_enabled=logging,
+                error_type=error_type,
+            )
+        )
+
+    started = monotonic()
+    try:
+        response = handler(event, SimLambdaContext(arn, limit))
+    except TimeoutError:
+        invoked("timeout", error_type="TimeoutError")
+        return Failed("NoMatchingError")
+    except Exception as exc:  # the function failed: Connect takes the error branch, never shows the message
+        invoked("error", error_type=type(exc).__name__)
+        return Failed("NoMatchingError")
+    if monotonic() - started > limit:
+        invoked("timeout", error_type="InvocationTimeLimitExceeded")
+        return Failed("NoMatchingError")
+    if invocation_type == "ASYNCHRONOUS":
+        invoked("ok")
+        return Next()
+    external = _validated(response, response_type)
+    if external is None:
+        invoked("invalid-response", error_type=f"not a valid {response_type} response")
+        return Failed("NoMatchingError")
+    ex.external = external
+    invoked("ok", tuple(external))
+    return Next()
+
+
+def _handler_for(ex: Execution, action: Action, arn: str) -> LambdaHandler:
+    """The local handler for ``arn``: by ARN, by ``name:qualifier`` or by function name."""
+    lambdas = ex.services.lambdas
+    if isinstance(lambdas, Mapping):
+        function = arn.rsplit(":function:", maxsplit=1)[-1]
+        for key in (arn, function, function.split(":")[0]):
+            if key in lambdas:
+                handler: LambdaHandler = lambdas[key]
+                return handler
+        raise FlowRuntimeError(
+            f"block {action.identifier!r}: no local Lambda handler for {arn!r}; known: {sorted(lambdas)}"
+        )
+    try:
+        return lambdas(arn)
+    except LookupError as exc:
+        raise FlowRuntimeError(f"block {action.identifier!r}: no local Lambda handler for {arn!r}") from exc
+
+
+def _validated(response: Any, response_type: str) -> dict[str, Any] | None:
+    """The response as ``$.External``, or ``None`` when Connect would reject it."""
+    if not isinstance(response, dict) or not all(isinstance(key, str) for key in response):
+        return None
+    if response_type == "STRING_MAP":
+        flat: dict[str, Any] = {}
+        for key, value in response.items():
+            if isinstance(value, bool):
+                flat[key] = "true" if value else "false"
+            elif isinstance(value, str | int | float):
+                flat[key] = str(value)
+            else:
+                return None
+        result = flat
+    else:
+        try:
+            result = json.loads(json.dumps(response))
+        except (TypeError, ValueError):
+            return None
+    if len(json.dumps(result).encode("utf-8")) > _MAX_RESPONSE_BYTES:
+        return None
+    return result
