@@ -95,7 +95,8 @@ def test_prompt_reads_each_digit_twice() -> None:
     from lambdas.voice_otp_prompt.handler import render_prompt
 
     ssml = render_prompt("012349")
-    assert ssml.startswith("<speak>") and ssml.endswith("</speak>")
+    assert ssml.startswith("<speak>")
+    assert ssml.endswith("</speak>")
     for digit in "012349":
         assert ssml.count(f'<say-as interpret-as="digits">{digit}</say-as>') == 2
 

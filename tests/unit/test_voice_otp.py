@@ -99,7 +99,7 @@ def test_a_retry_reuses_the_live_challenge_without_calling_again(parts: Any) -> 
 
 
 def test_an_expired_challenge_is_not_reused(parts: Any) -> None:
-    store, sender, _, method = parts
+    _store, sender, _, method = parts
     first = create(method)
     clock.set_source(lambda: NOW + 301)
     second = create(method, session=[custom_round(first.metadata)])
@@ -108,7 +108,7 @@ def test_an_expired_challenge_is_not_reused(parts: Any) -> None:
 
 
 def test_resend_issues_a_new_challenge_and_calls_again(parts: Any) -> None:
-    store, sender, _, method = parts
+    _store, sender, _, method = parts
     first = create(method)
     second = create(method, session=[custom_round(first.metadata)], resend=True)
     assert second.private_parameters == {"challengeId": "chal-2"}

@@ -1,0 +1,193 @@
+"""The local runtime: embedded AWS + emulators + this project's handlers, all in one process."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sim.atomic import atomic_dynamodb
+from sim.clock import SimClock
+from sim.cognito import CustomAuthDriver, LambdaContext, Triggers
+from sim.connect import CallResult, ContactData, FlowInterpreter, load_flow
+from sim.connect_api import ConnectApiServer, ConnectState, OutboundCall
+from sim.embedded import ACCOUNT_ID, REGION, EmbeddedAws
+from sim.phone import Call, Phone
+from sim.resources import PROMPT_FUNCTION_ARN, DemoUser, Resources, create_resources, seed_user
+
+REPO = Path(__file__).resolve().parent.parent
+OUTBOUND_FLOW = REPO / "contact_flows" / "outbound_voice_otp.json"
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+def reset_lambda_state() -> None:
+    """Forget every per-container cache (settings, clients, secrets) so handlers see this runtime."""
+    from aws_lambda_powertools.utilities import parameters
+
+    from lambdas.common import aws, settings, voice_otp_factory
+
+    aws.reset_clients()
+    settings.clear_caches()
+    voice_otp_factory.voice_otp_method.cache_clear()
+    voice_otp_factory.otp_store.cache_clear()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]
+
+
+@dataclass
+class RungCall:
+    """An outbound call the runtime delivered: the API request, the phone's view, the flow's result."""
+
+    request: OutboundCall
+    call: Call | None
+    result: CallResult | None
+
+
+class LocalRuntime:
+    """Start with ``with LocalRuntime() as rt:``; everything stops and the environment is restored on exit."""
+
+    def __init__(self, *, passwordless: bool = False, otp: dict[str, int] | None = None,
+                 demo_user: DemoUser | None = None) -> None:
+        self.clock = SimClock()
+        self.aws = EmbeddedAws()
+        self.demo_user = demo_user or DemoUser()
+        self._passwordless = passwordless
+        self._otp = otp
+        self.phones: dict[str, Phone] = {}
+        self.rung: list[RungCall] = []
+        self.resources: Resources
+        self.connect: ConnectState
+        self._connect_api: ConnectApiServer
+
+    def __enter__(self) -> LocalRuntime:
+        self._exit = ExitStack()
+        self._exit.enter_context(atomic_dynamodb())
+        self.aws.start()
+        try:
+            self.resources = create_resources(passwordless=self._passwordless, otp=self._otp)
+            self.connect = ConnectState(
+                instance_id=self.resources.instance_id,
+                flow_ids={self.resources.contact_flow_id},
+                phone_numbers={self.resources.source_number},
+            )
+            self._connect_api = ConnectApiServer(self.connect).start()
+            self.aws.set_env({**self.resources.function_env, "AWS_ENDPOINT_URL_CONNECT": self._connect_api.endpoint})
+            seed_user(self.resources, self.demo_user)
+            self.phone(self.demo_user.phone_number)
+            self.clock.install()
+            reset_lambda_state()
+        except BaseException:
+            self.aws.stop()
+            self._exit.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._connect_api.stop()
+        self.clock.uninstall()
+        self.aws.stop()
+        self._exit.close()
+        reset_lambda_state()
+
+    # -- parts -------------------------------------------------------------------------------------
+    def phone(self, number: str) -> Phone:
+        """The phone with ``number`` (created on first use)."""
+        return self.phones.setdefault(number, Phone(number))
+
+    @functools.cached_property
+    def handlers(self) -> dict[str, Handler]:
+        """Local Lambda 'ARNs' (and placeholder names) → this project's handlers."""
+        from lambdas.voice_otp_prompt.handler import handler as prompt
+
+        return {PROMPT_FUNCTION_ARN: prompt, "${VoiceOtpPromptFunctionArn}": prompt}
+
+    @functools.cached_property
+    def _cognito(self) -> CustomAuthDriver:
+        """The one Cognito (sessions live in it) over this runtime's user pool and trigger handlers."""
+        import boto3
+
+        from lambdas.create_auth_challenge.handler import handler as create
+        from lambdas.define_auth_challenge.handler import handler as define
+        from lambdas.verify_auth_challenge.handler import handler as verify
+
+        return CustomAuthDriver(
+            idp=boto3.session.Session().client("cognito-idp"),
+            user_pool_id=self.resources.user_pool_id,
+            client_id=self.resources.client_id,
+            client_secret=self.resources.client_secret,
+            triggers=Triggers(define=define, create=create, verify=verify),
+            now=self.clock.now,
+            passwordless=self._passwordless,
+            mint_tokens=self._mint_tokens,
+        )
+
+    def cognito(self) -> CustomAuthDriver:
+        """This runtime's Cognito custom-auth driver."""
+        return self._cognito
+
+    def interpreter(self) -> FlowInterpreter:
+        """A flow interpreter wired to this runtime's Lambdas."""
+        return FlowInterpreter(lambdas=self._lambda)
+
+    def outbound_flow(self) -> Any:
+        """The outbound OTP flow, with placeholders resolved as CDK's Fn::Sub would."""
+        return load_flow(OUTBOUND_FLOW, {"VoiceOtpPromptFunctionArn": PROMPT_FUNCTION_ARN})
+
+    # -- what happens between API calls ------------------------------------------------------
+    def ring_pending_calls(self) -> list[RungCall]:
+        """Deliver every call Connect accepted: the destination phone answers and the flow runs."""
+        delivered: list[RungCall] = []
+        while self.connect.pending:
+            request = self.connect.pending.popleft()
+            phone = self.phones.get(request.destination)
+            if phone is None:  # nobody has this number: it rings out
+                delivered.append(RungCall(request=request, call=None, result=None))
+                continue
+            call = phone.answer(request.source, request.contact_id, self.clock.now())
+            contact = ContactData(
+                contact_id=request.contact_id,
+                channel="VOICE",
+                initiation_method="API",
+                customer_address=request.destination,
+                system_address=request.source,
+                instance_arn=self.resources.instance_arn,
+                attributes=dict(request.attributes),
+            )
+            try:
+                result = self.interpreter().run(self.outbound_flow(), participant=phone, contact=contact)
+            finally:
+                phone.hang_up()
+            delivered.append(RungCall(request=request, call=call, result=result))
+        self.rung.extend(delivered)
+        return delivered
+
+    def _lambda(self, reference: str) -> Handler:
+        handler = self.handlers.get(reference)
+        if handler is None:
+            raise KeyError(f"no local Lambda for {reference!r}; known: {sorted(self.handlers)}")
+
+        def invoke(event: dict[str, Any], context: Any) -> Any:
+            return handler(event, context or LambdaContext(reference.rsplit(":", 1)[-1]))
+
+        return invoke
+
+    def _mint_tokens(self, username: str) -> dict[str, Any]:
+        """Tokens for a passwordless sign-in, minted by moto's user pool (no password was checked)."""
+        from moto.cognitoidp.models import cognitoidp_backends
+
+        pool = cognitoidp_backends[ACCOUNT_ID][REGION].user_pools[self.resources.user_pool_id]
+        refresh, jti = pool.create_refresh_token(self.resources.client_id, username)
+        access, expires = pool.create_access_token(self.resources.client_id, username, origin_jti=jti)
+        id_token, _ = pool.create_id_token(self.resources.client_id, username, origin_jti=jti)
+        return {"IdToken": id_token, "AccessToken": access, "RefreshToken": refresh, "ExpiresIn": expires,
+                "TokenType": "Bearer"}
+
+
+@contextmanager
+def running(**kwargs: Any) -> Iterator[LocalRuntime]:
+    """``with running() as rt:`` — a started LocalRuntime."""
+    with LocalRuntime(**kwargs) as runtime:
+        yield runtime
+
