@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 
 from lambdas.common.delivery import VoiceCallSender
+from lambdas.common.keys import hmac_key_loader
 from lambdas.common.otp import OtpStore
-from lambdas.common.secrets import hmac_key_loader
 from lambdas.common.settings import otp_settings, voice_settings
 from lambdas.common.voice_otp import VoiceOtpMethod
 
