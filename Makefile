@@ -7,7 +7,12 @@ STAMP  := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: venv demo test lint synth bench clean
+WHEELS := .cache/lambda-wheels
+# Example context so `make synth` works out of the box; override with SYNTH_CONTEXT="-c ..." for a real account.
+SYNTH_CONTEXT ?= -c connectInstanceArn=arn:aws:connect:us-east-1:123456789012:instance/11111111-2222-3333-4444-555555555555 \
+                 -c connectSourcePhoneNumber=+15555550100
+
+.PHONY: venv wheels demo test lint synth bench clean
 
 $(STAMP): $(REQS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,8 +32,16 @@ lint: venv            ## ruff + mypy over lambdas/, stacks/, sim/
 	$(BIN)/ruff check lambdas stacks sim tests app.py
 	$(BIN)/mypy
 
-synth: venv           ## CloudFormation templates with the cdk-nag packs (offline once wheels are cached)
-	$(BIN)/python app.py
+# Lambda layer wheels (manylinux, arm64, CPython 3.12), cached so later synths work offline.
+$(WHEELS)/.stamp: lambdas/requirements.txt | venv
+	$(BIN)/python -m pip download -q --disable-pip-version-check -r lambdas/requirements.txt --dest $(WHEELS) \
+		--platform manylinux2014_aarch64 --implementation cp --python-version 3.12 --only-binary=:all:
+	@touch $@
+
+wheels: $(WHEELS)/.stamp
+
+synth: venv wheels    ## CloudFormation templates with the cdk-nag packs (offline once wheels are cached)
+	$(BIN)/python app.py $(SYNTH_CONTEXT)
 
 bench: venv           ## benchmarks (pytest-benchmark)
 	$(BIN)/python -m pytest bench --benchmark-enable -q

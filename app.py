@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""CDK entry point: reads the context once, validates it into typed config, composes stacks, adds cdk-nag."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import App, Validations
+from cdk_nag import AwsSolutionsChecks, PCIDSS321Checks
+
+from stacks.config import VOICE_OTP_CONTEXT_KEYS, ContextError, parse_voice_otp_config
+from stacks.voice_otp_stack import VoiceOtpStack
+
+ROOT = Path(__file__).resolve().parent
+VOICE_OTP_STACK = "VoiceOtp"
+
+
+def cdk_json_context() -> dict[str, Any]:
+    """The ``context`` block of ``cdk.json`` (the CDK CLI passes it itself; ``python app.py`` needs this)."""
+    context: dict[str, Any] = json.loads((ROOT / "cdk.json").read_text())["context"]
+    return context
+
+
+def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = None) -> App:
+    """The app with ``cdk.json``'s context overlaid by ``context`` (CLI context, if any, wins over both)."""
+    app = App(context={**cdk_json_context(), **(context or {})}, outdir=outdir)
+    config = parse_voice_otp_config({key: app.node.try_get_context(key) for key in VOICE_OTP_CONTEXT_KEYS})
+    VoiceOtpStack(
+        app,
+        VOICE_OTP_STACK,
+        config=config,
+        description="Voice-call OTP for Cognito custom auth, delivered by Amazon Connect (C2)",
+    )
+    add_compliance_checks(app)
+    return app
+
+
+def add_compliance_checks(app: App) -> None:
+    """cdk-nag's AWS Solutions and PCI DSS 3.2.1 packs: synth fails on any finding not acknowledged."""
+    Validations.of(app).add_plugins(AwsSolutionsChecks(verbose=True), PCIDSS321Checks(verbose=True))
+
+
+def cli_context(argv: Sequence[str]) -> dict[str, str]:
+    """``-c key=value`` / ``--context key=value`` pairs, as ``cdk synth`` takes them."""
+    pairs: dict[str, str] = {}
+    args = iter(argv)
+    for arg in args:
+        if arg not in ("-c", "--context"):
+            raise SystemExit(f"usage: python app.py [-c key=value ...] (unexpected {arg!r})")
+        key, sep, value = next(args, "").partition("=")
+        if not sep or not key:
+            raise SystemExit(f"{arg} needs key=value")
+        pairs[key] = value
+    return pairs
+
+
+def main(argv: Sequence[str]) -> None:
+    """Synthesize into ``$CDK_OUTDIR`` (set by the CDK CLI) or ``./cdk.out``."""
+    outdir = None if os.environ.get("CDK_OUTDIR") else str(ROOT / "cdk.out")
+    try:
+        app = build_app(cli_context(argv), outdir=outdir)
+    except ContextError as error:
+        raise SystemExit(f"error: {error}") from None
+    app.synth()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,207 @@
+"""CDK context → validated, typed configuration (``app.py`` reads the context; this only checks it)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lambdas.common.otp import OtpPolicy
+
+
+class ContextError(ValueError):
+    """A context value is missing or invalid; the message names the key and how to set it."""
+
+
+@dataclass(frozen=True)
+class ExistingConnectInstance:
+    """An Amazon Connect instance that already exists (outbound calling enabled)."""
+
+    arn: str
+
+
+@dataclass(frozen=True)
+class NewConnectInstance:
+    """A Connect instance this stack creates (CONNECT_MANAGED identity, inbound + outbound calls)."""
+
+    alias: str
+
+
+@dataclass(frozen=True)
+class ClaimedPhoneNumber:
+    """A number already claimed on the instance, used as caller ID."""
+
+    e164: str
+
+
+@dataclass(frozen=True)
+class NewPhoneNumber:
+    """A DID this stack claims on the instance in the given ISO 3166-1 alpha-2 country."""
+
+    country_code: str
+
+
+ConnectInstance = ExistingConnectInstance | NewConnectInstance
+SourcePhoneNumber = ClaimedPhoneNumber | NewPhoneNumber
+
+
+@dataclass(frozen=True)
+class VoiceOtpConfig:
+    """Everything the voice-OTP stack needs from the context."""
+
+    connect_instance: ConnectInstance
+    source_phone_number: SourcePhoneNumber
+    otp: OtpPolicy
+    passwordless: bool
+
+
+# The context keys this configuration reads (app.py passes exactly these).
+VOICE_OTP_CONTEXT_KEYS = (
+    "connectInstanceArn",
+    "createConnectInstance",
+    "connectInstanceAlias",
+    "connectSourcePhoneNumber",
+    "connectPhoneNumberCountry",
+    "otp",
+    "authPasswordless",
+)
+
+_INSTANCE_ARN = re.compile(
+    r"^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$"
+)
+_INSTANCE_ALIAS = re.compile(r"^(?!d-)[0-9A-Za-z]+(-+[0-9A-Za-z]+)*$")  # CreateInstance's InstanceAlias rule
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no", "")
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _flag(context: Mapping[str, Any], key: str) -> bool:
+    value = context.get(key)
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _TRUE + _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ContextError(f"context key {key!r} must be true or false, got {value!r}")
+
+
+def _matching(context: Mapping[str, Any], key: str, pattern: re.Pattern[str], what: str) -> str:
+    value = context.get(key)
+    if not isinstance(value, str) or not pattern.match(value.strip()):
+        raise ContextError(f"context key {key!r} must be {what}, got {value!r}")
+    return value.strip()
+
+
+def _connect_instance(context: Mapping[str, Any]) -> ConnectInstance:
+    create = _flag(context, "createConnectInstance")
+    arn_given = not _blank(context.get("connectInstanceArn"))
+    if create and arn_given:
+        raise ContextError("set either context key 'connectInstanceArn' or 'createConnectInstance', not both")
+    if create:
+        alias = context.get("connectInstanceAlias")
+        if _blank(alias):
+            raise ContextError(
+                "context key 'connectInstanceAlias' is required when 'createConnectInstance' is true "
+                "(-c connectInstanceAlias=my-contact-centre)"
+            )
+        return NewConnectInstance(
+            _matching(
+                context,
+                "connectInstanceAlias",
+                _INSTANCE_ALIAS,
+                "a Connect instance alias (letters, digits, inner hyphens)",
+            )
+        )
+    if not arn_given:
+        raise ContextError(
+            "context key 'connectInstanceArn' is missing: give an existing Connect instance "
+            "(-c connectInstanceArn=arn:aws:connect:<region>:<account>:instance/<id>) "
+            "or set -c createConnectInstance=true with -c connectInstanceAlias=<alias>"
+        )
+    return ExistingConnectInstance(
+        _matching(
+            context,
+            "connectInstanceArn",
+            _INSTANCE_ARN,
+            "a Connect instance ARN (arn:aws:connect:<region>:<account>:instance/<uuid>)",
+        )
+    )
+
+
+def _source_phone_number(context: Mapping[str, Any]) -> SourcePhoneNumber:
+    number_given = not _blank(context.get("connectSourcePhoneNumber"))
+    country_given = not _blank(context.get("connectPhoneNumberCountry"))
+    if number_given and country_given:
+        raise ContextError("set either context key 'connectSourcePhoneNumber' or 'connectPhoneNumberCountry', not both")
+    if number_given:
+        return ClaimedPhoneNumber(
+            _matching(
+                context,
+                "connectSourcePhoneNumber",
+                _E164,
+                "an E.164 number claimed on the instance (+15555550100)",
+            )
+        )
+    if country_given:
+        return NewPhoneNumber(
+            _matching(context, "connectPhoneNumberCountry", _COUNTRY, "an ISO 3166-1 alpha-2 country code (US)")
+        )
+    raise ContextError(
+        "context key 'connectSourcePhoneNumber' is missing: give the caller ID already claimed on "
+        "the instance (-c connectSourcePhoneNumber=+15555550100) or a country to claim a new DID "
+        "in (-c connectPhoneNumberCountry=US)"
+    )
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+_OTP_FIELDS = {_camel(field.name): field.name for field in dataclasses.fields(OtpPolicy)}
+
+
+def _otp_policy(context: Mapping[str, Any]) -> OtpPolicy:
+    raw = context.get("otp")
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw) if raw.strip() else None
+        except json.JSONDecodeError:
+            raise ContextError(f"context key 'otp' must be a JSON object, got {raw!r}") from None
+    if raw is None:
+        return OtpPolicy()
+    if not isinstance(raw, Mapping):
+        raise ContextError(f"context key 'otp' must be an object, got {raw!r}")
+    unknown = sorted(set(raw) - set(_OTP_FIELDS))
+    if unknown:
+        raise ContextError(
+            f"context key 'otp.{unknown[0]}' is not a policy setting; known: {', '.join(sorted(_OTP_FIELDS))}"
+        )
+    values = {_OTP_FIELDS[key]: value for key, value in raw.items()}
+    try:
+        return OtpPolicy(**values)
+    except ValueError as error:
+        camel = {field: key for key, field in _OTP_FIELDS.items()}
+        field = next(name for name in values if f"OtpPolicy.{name} " in str(error))
+        raise ContextError(f"context key 'otp.{camel[field]}': {error}") from None
+
+
+def parse_voice_otp_config(context: Mapping[str, Any]) -> VoiceOtpConfig:
+    """Validate the raw context values into a :class:`VoiceOtpConfig` (ContextError naming the bad key)."""
+    return VoiceOtpConfig(
+        connect_instance=_connect_instance(context),
+        source_phone_number=_source_phone_number(context),
+        otp=_otp_policy(context),
+        passwordless=_flag(context, "authPasswordless"),
+    )
+
+
+def otp_policy_environment(policy: OtpPolicy) -> dict[str, str]:
+    """The ``OTP_*`` environment variables the functions' settings read (``OTP_LENGTH`` ...)."""
+    return {f"OTP_{field.name.upper()}": str(getattr(policy, field.name)) for field in dataclasses.fields(policy)}

@@ -1,0 +1,148 @@
+"""A Python Lambda function with its own role and an encrypted, retained log group, from shared packaging."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from stacks.constructs.bundling import LAMBDAS_DIR, REQUIREMENTS, WHEEL_CACHE, code_asset, layer_asset
+from stacks.constructs.compliance import acknowledge
+from stacks.constructs.stable import pin_logical_id
+
+RUNTIME = lambda_.Runtime.PYTHON_3_12
+ARCHITECTURE = lambda_.Architecture.ARM_64
+TIMEOUT = Duration.seconds(5)  # Cognito gives each trigger 5 s
+MEMORY_MB = 256
+LOG_RETENTION = logs.RetentionDays.ONE_YEAR
+LOG_LEVEL = "INFO"
+LOG_KEY_ID = "LogEncryptionKey"
+
+
+class LambdaPackaging(Construct):
+    """The code asset (the ``lambdas`` package) and the one dependency layer a stack's functions share."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        package_dir: Path = LAMBDAS_DIR,
+        requirements: Path = REQUIREMENTS,
+        wheel_cache: Path = WHEEL_CACHE,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.code = code_asset(package_dir)
+        self.layer = lambda_.LayerVersion(
+            self,
+            "Dependencies",
+            code=layer_asset(requirements, wheel_cache),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description=f"Third-party dependencies ({requirements.name}) of the {package_dir.name} functions",
+        )
+
+
+class LogEncryptionKey(Construct):
+    """A rotating KMS key CloudWatch Logs may use for this stack's log groups, and nothing else."""
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self.key = kms.Key(
+            self, "Key", enable_key_rotation=True, description="Encrypts the Lambda log groups of this stack"
+        )
+        pin_logical_id(self.key, LOG_KEY_ID)  # retained log groups stay encrypted under it
+        log_groups = f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchLogsForThisStacksLogGroups",
+                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+                actions=[
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                resources=["*"],
+                conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}},
+            )
+        )
+
+
+class PythonFunction(Construct):
+    """One handler of the shared package: Python 3.12, ARM64, 5 s, 256 MB, own role, 1-year encrypted logs."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        packaging: LambdaPackaging,
+        handler: str,
+        environment: Mapping[str, str],
+        log_key: kms.IKey,
+        description: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        service = handler.split(".")[-3]  # lambdas.<service>.handler.handler
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Execution role of the {service} function",
+        )
+        self.log_group = logs.LogGroup(
+            self, "Logs", retention=LOG_RETENTION, encryption_key=log_key, removal_policy=RemovalPolicy.RETAIN
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=handler,
+            code=packaging.code,
+            layers=[packaging.layer],
+            timeout=TIMEOUT,
+            memory_size=MEMORY_MB,
+            role=self.role,
+            log_group=self.log_group,
+            description=description,
+            environment={
+                "POWERTOOLS_SERVICE_NAME": service,
+                "POWERTOOLS_LOG_LEVEL": LOG_LEVEL,
+                **environment,
+            },
+        )
+        self.log_group.grant_write(self.role)
+        self._acknowledge_platform_choices()
+
+    def _acknowledge_platform_choices(self) -> None:
+        acknowledge(
+            self,
+            "AwsSolutions-L1",
+            "Python 3.12 is deliberate: the dependency layer is built with pip --python-version 3.12 "
+            "for manylinux2014_aarch64 (stacks/constructs/bundling.py), so the runtime and the layer "
+            "are upgraded together, never the runtime alone.",
+        )
+        acknowledge(
+            self,
+            "PCI.DSS.321-LambdaInsideVPC",
+            "The function opens no listeners and reaches only AWS service APIs, over TLS with SigV4 and "
+            "the least-privilege role below; it handles one-time codes, not cardholder data, so it sits "
+            "outside the CDE, and a VPC would add NAT/endpoints without narrowing what it can reach.",
+        )
+        acknowledge(
+            self,
+            "PCI.DSS.321-IAMNoInlinePolicy",
+            "The inline policy is the one CDK grant_* methods generate for this function's own role: each "
+            "statement names a resource of this stack (its log group, the OTP table, secret, keys, the "
+            "Connect flow), and the role is not shared with any other function.",
+        )

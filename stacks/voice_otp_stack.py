@@ -1,0 +1,95 @@
+"""C2: voice-call OTP as the custom-auth second factor of a Cognito user pool, delivered by Amazon Connect."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from stacks.config import VoiceOtpConfig, otp_policy_environment
+from stacks.constructs.connect_outbound import ConnectOutbound
+from stacks.constructs.custom_auth_user_pool import CustomAuthUserPool
+from stacks.constructs.otp_store import OtpStore
+from stacks.constructs.python_function import LambdaPackaging, LogEncryptionKey, PythonFunction
+
+OUTBOUND_FLOW = Path(__file__).resolve().parents[1] / "contact_flows" / "outbound_voice_otp.json"
+
+
+class VoiceOtpStack(Stack):
+    """User pool + Define/Create/Verify triggers, the OTP store, and the Connect call that reads the code."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: VoiceOtpConfig, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        packaging = LambdaPackaging(self, "Packaging")
+        log_key = LogEncryptionKey(self, "LogEncryption").key
+        store = OtpStore(self, "OtpStore")
+        policy = otp_policy_environment(config.otp)
+
+        def function(construct_id: str, package: str, description: str, environment: dict[str, str]) -> PythonFunction:
+            return PythonFunction(
+                self,
+                construct_id,
+                packaging=packaging,
+                handler=f"lambdas.{package}.handler.handler",
+                environment=environment,
+                log_key=log_key,
+                description=description,
+            )
+
+        prompt = function(
+            "VoiceOtpPrompt",
+            "voice_otp_prompt",
+            "Connect flow step: the OTP digits to read aloud",
+            {**store.environment(with_code_key=True), **policy},
+        )
+        outbound = ConnectOutbound(
+            self,
+            "ConnectOutbound",
+            instance=config.connect_instance,
+            source_phone_number=config.source_phone_number,
+            flow_file=OUTBOUND_FLOW,
+            prompt_function=prompt.function,
+        )
+        define = function(
+            "DefineAuthChallenge",
+            "define_auth_challenge",
+            "Cognito trigger: sequences the challenges",
+            {
+                "AUTH_PASSWORDLESS": str(config.passwordless).lower(),
+                "OTP_MAX_ATTEMPTS": policy["OTP_MAX_ATTEMPTS"],
+            },
+        )
+        create = function(
+            "CreateAuthChallenge",
+            "create_auth_challenge",
+            "Cognito trigger: issues an OTP and places the outbound call",
+            {**store.environment(with_code_key=True), **outbound.environment(), **policy},
+        )
+        verify = function(
+            "VerifyAuthChallenge",
+            "verify_auth_challenge",
+            "Cognito trigger: checks the OTP answer",
+            {**store.environment(with_code_key=False), **policy},
+        )
+
+        for holder in (create, verify, prompt):
+            store.grant_otp_state(holder.function)
+        store.grant_encrypt_code(create.function)
+        store.grant_decrypt_code(prompt.function)
+        outbound.grant_start_outbound_voice(create.function)
+
+        users = CustomAuthUserPool(
+            self,
+            "Users",
+            define_auth_challenge=define.function,
+            create_auth_challenge=create.function,
+            verify_auth_challenge=verify.function,
+        )
+
+        CfnOutput(self, "UserPoolId", value=users.user_pool.user_pool_id)
+        CfnOutput(self, "UserPoolClientId", value=users.app_client.user_pool_client_id)
+        CfnOutput(self, "OtpTableName", value=store.table.table_name)
+        CfnOutput(self, "ConnectContactFlowId", value=outbound.contact_flow_id)
+        CfnOutput(self, "ConnectSourcePhoneNumber", value=outbound.source_phone_number)

@@ -1,0 +1,469 @@
+"""The voice-OTP stack as synthesized: wiring, least privilege, stateful-resource safety, context, cdk-nag."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.synth
+
+INSTANCE_ARN = "arn:aws:connect:us-east-1:123456789012:instance/11111111-2222-3333-4444-555555555555"
+SOURCE_NUMBER = "+15555550100"
+FAST = {"aws:cdk:bundling-stacks": [], "aws:cdk:disable-stack-trace": True}
+EXISTING = {**FAST, "connectInstanceArn": INSTANCE_ARN, "connectSourcePhoneNumber": SOURCE_NUMBER}
+CREATED = {**FAST, "createConnectInstance": True, "connectInstanceAlias": "otp-demo",
+           "connectPhoneNumberCountry": "US"}
+POLICY_ENV = {"OTP_LENGTH": "6", "OTP_TTL_SECONDS": "300", "OTP_MAX_ATTEMPTS": "3", "OTP_LOCKOUT_THRESHOLD": "10",
+              "OTP_LOCKOUT_SECONDS": "900", "OTP_RESEND_COOLDOWN_SECONDS": "30", "OTP_SEND_LIMIT": "5",
+              "OTP_SEND_WINDOW_SECONDS": "3600"}
+PSEUDO_PARAMETERS = {"AWS::AccountId", "AWS::Partition", "AWS::Region", "AWS::URLSuffix", "AWS::StackName"}
+
+
+@dataclass
+class Synth:
+    """One synthesized app and its voice-OTP template, with lookups the tests share."""
+
+    app: Any
+    template: dict[str, Any]
+
+    @property
+    def resources(self) -> dict[str, Any]:
+        return self.template["Resources"]  # type: ignore[no-any-return]
+
+    def of_type(self, cfn_type: str) -> dict[str, Any]:
+        return {name: res for name, res in self.resources.items() if res["Type"] == cfn_type}
+
+    def only(self, cfn_type: str) -> tuple[str, dict[str, Any]]:
+        found = self.of_type(cfn_type)
+        assert len(found) == 1, f"expected one {cfn_type}, got {sorted(found)}"
+        return next(iter(found.items()))
+
+    def function(self, package: str) -> tuple[str, dict[str, Any]]:
+        handler = f"lambdas.{package}.handler.handler"
+        matches = [(name, res["Properties"]) for name, res in self.of_type("AWS::Lambda::Function").items()
+                   if res["Properties"]["Handler"] == handler]
+        assert len(matches) == 1, handler
+        return matches[0]
+
+    def env(self, package: str) -> dict[str, Any]:
+        return self.function(package)[1]["Environment"]["Variables"]  # type: ignore[no-any-return]
+
+    def statements(self, package: str) -> list[dict[str, Any]]:
+        role = self.function(package)[1]["Role"]["Fn::GetAtt"][0]
+        return [statement for policy in self.of_type("AWS::IAM::Policy").values()
+                if {"Ref": role} in policy["Properties"]["Roles"]
+                for statement in policy["Properties"]["PolicyDocument"]["Statement"]]
+
+    def granted(self, package: str, action: str) -> list[Any]:
+        """The resources ``package``'s role may perform ``action`` on."""
+        resources: list[Any] = []
+        for statement in self.statements(package):
+            actions = _as_list(statement["Action"])
+            if statement["Effect"] == "Allow" and any(_action_matches(pattern, action) for pattern in actions):
+                resources += _as_list(statement["Resource"])
+        return resources
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _action_matches(pattern: str, action: str) -> bool:
+    return re.fullmatch(re.escape(pattern).replace(r"\*", ".*"), action) is not None
+
+
+def _synth(context: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synth]:
+    import app as cdk_app
+
+    app = cdk_app.build_app(context, outdir=str(tmp_path_factory.mktemp("cdk.out")))
+    assembly = app.synth()  # runs the cdk-nag plugins: raises on any unacknowledged finding
+    yield Synth(app, assembly.get_stack_by_name(cdk_app.VOICE_OTP_STACK).template)
+
+
+@pytest.fixture(scope="module")
+def existing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synth]:
+    """Existing Connect instance and an already-claimed caller ID."""
+    yield from _synth(EXISTING, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def created(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synth]:
+    """A Connect instance and DID created by the stack."""
+    yield from _synth(CREATED, tmp_path_factory)
+
+
+@pytest.fixture(scope="module", params=["existing", "created"])
+def synth(request: pytest.FixtureRequest) -> Synth:
+    """Both Connect modes, for properties that must hold in each."""
+    return request.getfixturevalue(request.param)  # type: ignore[no-any-return]
+
+
+# --- Cognito -------------------------------------------------------------------------------------------------
+
+
+def test_user_pool_triggers_invoke_the_matching_functions(existing: Synth) -> None:
+    _, pool = existing.only("AWS::Cognito::UserPool")
+    triggers = pool["Properties"]["LambdaConfig"]
+    assert triggers == {
+        "DefineAuthChallenge": {"Fn::GetAtt": [existing.function("define_auth_challenge")[0], "Arn"]},
+        "CreateAuthChallenge": {"Fn::GetAtt": [existing.function("create_auth_challenge")[0], "Arn"]},
+        "VerifyAuthChallengeResponse": {"Fn::GetAtt": [existing.function("verify_auth_challenge")[0], "Arn"]},
+    }
+    permitted = {res["Properties"]["FunctionName"]["Fn::GetAtt"][0]
+                 for res in existing.of_type("AWS::Lambda::Permission").values()
+                 if res["Properties"]["Principal"] == "cognito-idp.amazonaws.com"}
+    assert permitted == {existing.function(p)[0] for p in
+                         ("define_auth_challenge", "create_auth_challenge", "verify_auth_challenge")}
+
+
+def test_app_client_has_a_secret_custom_srp_password_flows_and_hides_user_existence(existing: Synth) -> None:
+    _, client = existing.only("AWS::Cognito::UserPoolClient")
+    props = client["Properties"]
+    assert props["GenerateSecret"] is True
+    assert props["PreventUserExistenceErrors"] == "ENABLED"
+    assert set(props["ExplicitAuthFlows"]) == {"ALLOW_CUSTOM_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
+                                               "ALLOW_REFRESH_TOKEN_AUTH"}
+    assert props["AllowedOAuthFlowsUserPoolClient"] is False
+    assert props["WriteAttributes"] == ["locale"], "users must not re-point the number their OTP is called on"
+
+
+def test_user_pool_is_admin_only_phone_bearing_strong_and_kept(existing: Synth) -> None:
+    _name, pool = existing.only("AWS::Cognito::UserPool")
+    props = pool["Properties"]
+    assert props["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert props["MfaConfiguration"] == "OFF"
+    assert {"Name": "phone_number", "Required": True, "Mutable": True} in props["Schema"]
+    assert "UsernameAttributes" not in props
+    assert "AliasAttributes" not in props
+    password = props["Policies"]["PasswordPolicy"]
+    assert password["MinimumLength"] >= 12
+    assert all(password[k] for k in ("RequireLowercase", "RequireUppercase", "RequireNumbers", "RequireSymbols"))
+    assert props["UserPoolTier"] == "PLUS"
+    assert props["AccountRecoverySetting"]["RecoveryMechanisms"] == [{"Name": "admin_only", "Priority": 1}]
+    assert props["DeletionProtection"] == "ACTIVE"
+    assert pool["DeletionPolicy"] == pool["UpdateReplacePolicy"] == "Retain"
+
+
+# --- Keys, secret, table ------------------------------------------------------------------------------------
+
+
+def test_every_key_rotates_and_is_retained(existing: Synth) -> None:
+    keys = existing.of_type("AWS::KMS::Key")
+    assert set(keys) == {"OtpCodeKey", "OtpDataKey", "LogEncryptionKey"}
+    for key in keys.values():
+        assert key["Properties"]["EnableKeyRotation"] is True
+        assert key["DeletionPolicy"] == "Retain"
+
+
+def _mentions(value: Any, logical_id: str) -> bool:
+    return f'"{logical_id}"' in json.dumps(value)
+
+
+@pytest.mark.parametrize(("package", "decrypt", "encrypt"), [
+    ("voice_otp_prompt", True, False),
+    ("create_auth_challenge", False, True),
+    ("verify_auth_challenge", False, False),
+    ("define_auth_challenge", False, False),
+])
+def test_only_prompt_decrypts_and_only_create_encrypts_with_the_code_key(
+        existing: Synth, package: str, decrypt: bool, encrypt: bool) -> None:
+    def on_code_key(action: str) -> bool:
+        return any(_mentions(resource, "OtpCodeKey") for resource in existing.granted(package, action))
+
+    assert on_code_key("kms:Decrypt") is decrypt
+    assert on_code_key("kms:Encrypt") is encrypt
+    assert not on_code_key("kms:ReEncryptFrom"), "re-encrypting code ciphertexts is a way to read them"
+
+
+def test_verify_has_no_access_to_the_code_key(existing: Synth) -> None:
+    assert not any(_mentions(statement, "OtpCodeKey") for statement in existing.statements("verify_auth_challenge"))
+
+
+def test_code_key_policy_only_delegates_to_the_account(existing: Synth) -> None:
+    statements = existing.resources["OtpCodeKey"]["Properties"]["KeyPolicy"]["Statement"]
+    assert len(statements) == 1
+    principal = json.dumps(statements[0]["Principal"])
+    assert ":root" in principal
+    assert "AWS::AccountId" in principal
+
+
+def test_log_key_admits_cloudwatch_logs_only_for_log_groups(existing: Synth) -> None:
+    statements = existing.resources["LogEncryptionKey"]["Properties"]["KeyPolicy"]["Statement"]
+    logs = [s for s in statements if "Service" in s["Principal"]]
+    assert len(logs) == 1
+    assert "kms:EncryptionContext:aws:logs:arn" in logs[0]["Condition"]["ArnLike"]
+
+
+def test_otp_table_shape_ttl_pitr_encryption_and_retention(existing: Synth) -> None:
+    from lambdas.common.tables import OTP_TABLE
+
+    table = existing.resources["OtpTable"]
+    props = table["Properties"]
+    assert props["KeySchema"] == [{"AttributeName": OTP_TABLE.partition_key, "KeyType": "HASH"}]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": OTP_TABLE.ttl_attribute, "Enabled": True}
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    assert props["SSESpecification"]["KMSMasterKeyId"] == {"Fn::GetAtt": ["OtpDataKey", "Arn"]}
+    assert props["DeletionProtectionEnabled"] is True
+    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
+    assert "TableName" not in props
+
+
+def test_hash_secret_is_generated_alphanumeric_and_under_the_data_key(existing: Synth) -> None:
+    secret = existing.resources["OtpHashSecret"]
+    props = secret["Properties"]
+    assert props["GenerateSecretString"] == {"PasswordLength": 64, "ExcludePunctuation": True, "IncludeSpace": False}
+    assert props["KmsKeyId"] == {"Fn::GetAtt": ["OtpDataKey", "Arn"]}
+    assert "Name" not in props
+    assert secret["DeletionPolicy"] == "Retain"
+
+
+def test_stateful_resources_keep_their_logical_ids(existing: Synth, created: Synth) -> None:
+    expected = {"OtpTable": "AWS::DynamoDB::Table", "OtpHashSecret": "AWS::SecretsManager::Secret",
+                "OtpDataKey": "AWS::KMS::Key", "OtpCodeKey": "AWS::KMS::Key", "LogEncryptionKey": "AWS::KMS::Key",
+                "UserPool": "AWS::Cognito::UserPool", "UserPoolAppClient": "AWS::Cognito::UserPoolClient"}
+    for synth in (existing, created):
+        assert {name: synth.resources[name]["Type"] for name in expected if name in synth.resources} == expected
+    assert created.resources["ConnectInstance"]["Type"] == "AWS::Connect::Instance"
+    assert created.resources["ConnectSourcePhoneNumber"]["Type"] == "AWS::Connect::PhoneNumber"
+
+
+# --- Functions ----------------------------------------------------------------------------------------------
+
+
+def test_functions_share_one_layer_and_run_python312_arm64_5s_256mb(synth: Synth) -> None:
+    functions = synth.of_type("AWS::Lambda::Function")
+    layer, _ = synth.only("AWS::Lambda::LayerVersion")
+    assert len(functions) == 4
+    roles = set()
+    for res in functions.values():
+        props = res["Properties"]
+        assert (props["Runtime"], props["Architectures"], props["Timeout"], props["MemorySize"]) == (
+            "python3.12", ["arm64"], 5, 256)
+        assert props["Layers"] == [{"Ref": layer}]
+        assert props["Environment"]["Variables"]["POWERTOOLS_LOG_LEVEL"] == "INFO"
+        assert props["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"] == props["Handler"].split(".")[1]
+        roles.add(props["Role"]["Fn::GetAtt"][0])
+        group = synth.resources[props["LoggingConfig"]["LogGroup"]["Ref"]]
+        assert group["Properties"]["RetentionInDays"] == 365
+        assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["LogEncryptionKey", "Arn"]}
+    assert len(roles) == 4, "every function has its own role"
+    assert not synth.of_type("AWS::IAM::ManagedPolicy")
+    assert all("ManagedPolicyArns" not in r["Properties"] for r in synth.of_type("AWS::IAM::Role").values())
+
+
+def test_function_environments(existing: Synth) -> None:
+    store = {"OTP_TABLE_NAME": {"Ref": "OtpTable"}, "OTP_HASH_SECRET_ARN": {"Ref": "OtpHashSecret"}}
+    code_key = {"OTP_CODE_KEY_ID": {"Fn::GetAtt": ["OtpCodeKey", "Arn"]}}
+    powertools = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL"}
+
+    def without_powertools(package: str) -> dict[str, Any]:
+        env = existing.env(package)
+        assert powertools <= set(env)
+        return {k: v for k, v in env.items() if k not in powertools}
+
+    assert without_powertools("define_auth_challenge") == {"AUTH_PASSWORDLESS": "false", "OTP_MAX_ATTEMPTS": "3"}
+    assert without_powertools("verify_auth_challenge") == {**store, **POLICY_ENV}
+    assert without_powertools("voice_otp_prompt") == {**store, **code_key, **POLICY_ENV}
+    create = without_powertools("create_auth_challenge")
+    connect = {k: create.pop(k) for k in ("CONNECT_INSTANCE_ID", "CONNECT_CONTACT_FLOW_ID",
+                                          "CONNECT_SOURCE_PHONE_NUMBER")}
+    assert create == {**store, **code_key, **POLICY_ENV}
+    assert connect["CONNECT_INSTANCE_ID"] == "11111111-2222-3333-4444-555555555555"
+    assert connect["CONNECT_SOURCE_PHONE_NUMBER"] == SOURCE_NUMBER
+
+
+def test_contact_flow_id_is_the_last_part_of_the_flow_arn(synth: Synth) -> None:
+    flow, _ = synth.only("AWS::Connect::ContactFlow")
+    assert synth.env("create_auth_challenge")["CONNECT_CONTACT_FLOW_ID"] == {
+        "Fn::Select": [3, {"Fn::Split": ["/", {"Fn::GetAtt": [flow, "ContactFlowArn"]}]}]}
+
+
+@pytest.mark.parametrize("package", ["create_auth_challenge", "verify_auth_challenge", "voice_otp_prompt"])
+def test_otp_functions_read_write_the_table_and_read_the_secret(existing: Synth, package: str) -> None:
+    table = {"Fn::GetAtt": ["OtpTable", "Arn"]}
+    for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"):
+        assert table in existing.granted(package, action)
+    assert {"Ref": "OtpHashSecret"} in existing.granted(package, "secretsmanager:GetSecretValue")
+
+
+def test_define_reaches_nothing_but_its_log_group(existing: Synth) -> None:
+    statements = existing.statements("define_auth_challenge")
+    assert {a for s in statements for a in _as_list(s["Action"])} == {"logs:CreateLogStream", "logs:PutLogEvents"}
+    group = existing.function("define_auth_challenge")[1]["LoggingConfig"]["LogGroup"]["Ref"]
+    assert [s["Resource"] for s in statements] == [{"Fn::GetAtt": [group, "Arn"]}]
+
+
+def test_no_policy_grants_anything_on_star(synth: Synth) -> None:
+    for policy in synth.of_type("AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            assert "*" not in _as_list(statement["Resource"]), statement
+
+
+# --- Connect ------------------------------------------------------------------------------------------------
+
+
+def test_only_create_may_start_outbound_calls_on_this_instance_and_flow(synth: Synth) -> None:
+    flow, _ = synth.only("AWS::Connect::ContactFlow")
+    resources = synth.granted("create_auth_challenge", "connect:StartOutboundVoiceContact")
+    assert "*" not in resources
+    assert {"Fn::GetAtt": [flow, "ContactFlowArn"]} in resources
+    contacts = [r for r in resources if "/contact/*" in json.dumps(r)]
+    assert len(contacts) == 1
+    assert len(resources) == 2
+    if "ConnectInstance" in synth.resources:
+        assert _mentions(contacts[0], "ConnectInstance")
+    else:
+        assert contacts[0] == f"{INSTANCE_ARN}/contact/*"
+    for package in ("define_auth_challenge", "verify_auth_challenge", "voice_otp_prompt"):
+        assert not synth.granted(package, "connect:StartOutboundVoiceContact")
+
+
+def test_flow_content_is_the_repo_flow_with_only_declared_variables(synth: Synth) -> None:
+    from stacks.constructs.connect_outbound import sub_variables
+    from stacks.voice_otp_stack import OUTBOUND_FLOW
+
+    _, flow = synth.only("AWS::Connect::ContactFlow")
+    props = flow["Properties"]
+    assert props["Type"] == "CONTACT_FLOW"
+    text, variables = props["Content"]["Fn::Sub"]
+    prompt, _ = synth.function("voice_otp_prompt")
+    assert variables == {"VoiceOtpPromptFunctionArn": {"Fn::GetAtt": [prompt, "Arn"]}}
+    assert sub_variables(text) - PSEUDO_PARAMETERS == set(variables)
+    resolved = json.loads(text.replace("${VoiceOtpPromptFunctionArn}", "arn:aws:lambda:r:1:function:f"))
+    assert resolved == json.loads(OUTBOUND_FLOW.read_text().replace("${VoiceOtpPromptFunctionArn}",
+                                                                    "arn:aws:lambda:r:1:function:f"))
+    association, _ = synth.only("AWS::Connect::IntegrationAssociation")
+    assert association in _as_list(flow["DependsOn"])
+
+
+def test_prompt_function_is_associated_with_and_invocable_by_the_instance_only(synth: Synth) -> None:
+    prompt, _ = synth.function("voice_otp_prompt")
+    instance_arn = (INSTANCE_ARN if "ConnectInstance" not in synth.resources
+                    else {"Fn::GetAtt": ["ConnectInstance", "Arn"]})
+    _, association = synth.only("AWS::Connect::IntegrationAssociation")
+    assert association["Properties"] == {"InstanceId": instance_arn, "IntegrationType": "LAMBDA_FUNCTION",
+                                         "IntegrationArn": {"Fn::GetAtt": [prompt, "Arn"]}}
+    permissions = [p["Properties"] for p in synth.of_type("AWS::Lambda::Permission").values()
+                   if p["Properties"]["Principal"] == "connect.amazonaws.com"]
+    assert permissions == [{"Action": "lambda:InvokeFunction", "FunctionName": {"Fn::GetAtt": [prompt, "Arn"]},
+                            "Principal": "connect.amazonaws.com", "SourceArn": instance_arn,
+                            "SourceAccount": {"Ref": "AWS::AccountId"}}]
+
+
+def test_existing_mode_creates_no_instance_or_number(existing: Synth) -> None:
+    assert not existing.of_type("AWS::Connect::Instance")
+    assert not existing.of_type("AWS::Connect::PhoneNumber")
+    assert existing.only("AWS::Connect::ContactFlow")[1]["Properties"]["InstanceArn"] == INSTANCE_ARN
+
+
+def test_created_mode_builds_a_managed_instance_and_claims_a_did(created: Synth) -> None:
+    instance = created.resources["ConnectInstance"]
+    assert instance["Properties"] == {
+        "IdentityManagementType": "CONNECT_MANAGED", "InstanceAlias": "otp-demo",
+        "Attributes": {"InboundCalls": True, "OutboundCalls": True}}
+    number = created.resources["ConnectSourcePhoneNumber"]
+    assert number["Properties"]["TargetArn"] == {"Fn::GetAtt": ["ConnectInstance", "Arn"]}
+    assert (number["Properties"]["Type"], number["Properties"]["CountryCode"]) == ("DID", "US")
+    assert instance["DeletionPolicy"] == number["DeletionPolicy"] == "Retain"
+    env = created.env("create_auth_challenge")
+    assert env["CONNECT_SOURCE_PHONE_NUMBER"] == {"Fn::GetAtt": ["ConnectSourcePhoneNumber", "Address"]}
+    assert env["CONNECT_INSTANCE_ID"] == {
+        "Fn::Select": [1, {"Fn::Split": ["/", {"Fn::GetAtt": ["ConnectInstance", "Arn"]}]}]}
+
+
+# --- cdk-nag ------------------------------------------------------------------------------------------------
+
+
+def test_nag_packs_report_nothing_unacknowledged(synth: Synth) -> None:
+    from cdk_nag import AwsSolutionsChecks, PCIDSS321Checks
+
+    for pack in (AwsSolutionsChecks(), PCIDSS321Checks()):
+        report = pack.validate_scope(synth.app)
+        assert [v.rule_name for v in report.violations] == []
+        assert report.success
+
+
+def test_every_acknowledgement_names_a_pack_rule_and_gives_a_reason(synth: Synth) -> None:
+    from aws_cdk import Validations
+
+    acknowledged = {rule: reason for node in synth.app.node.find_all() for entry in node.node.metadata
+                    if entry.type == Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+                    for rule, reason in entry.data.items()}
+    assert acknowledged
+    for rule, reason in acknowledged.items():
+        assert re.match(r"^Annotation::(AwsSolutions|PCI\.DSS\.321)-[A-Za-z0-9]+(\[.+\])?$", rule), rule
+        assert len(reason.split()) >= 12, f"{rule}: {reason!r}"
+
+
+def test_synth_fails_on_an_unacknowledged_finding(tmp_path: Any) -> None:
+    from aws_cdk import App, Stack
+    from aws_cdk import aws_kms as kms
+
+    import app as cdk_app
+
+    app = App(outdir=str(tmp_path), context={"aws:cdk:disable-stack-trace": True})
+    kms.Key(Stack(app, "Bad"), "NotRotated", enable_key_rotation=False)
+    cdk_app.add_compliance_checks(app)
+    with pytest.raises(RuntimeError, match="KMS"):
+        app.synth()
+
+
+# --- context ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("context", "named"), [
+    ({"connectSourcePhoneNumber": SOURCE_NUMBER}, "connectInstanceArn"),
+    ({"connectInstanceArn": "arn:aws:connect:us-east-1:123456789012:instance/nope",
+      "connectSourcePhoneNumber": SOURCE_NUMBER}, "connectInstanceArn"),
+    ({"connectInstanceArn": INSTANCE_ARN, "createConnectInstance": True, "connectInstanceAlias": "a",
+      "connectSourcePhoneNumber": SOURCE_NUMBER}, "createConnectInstance"),
+    ({"createConnectInstance": True, "connectPhoneNumberCountry": "US"}, "connectInstanceAlias"),
+    ({"createConnectInstance": "maybe", "connectPhoneNumberCountry": "US"}, "createConnectInstance"),
+    ({"connectInstanceArn": INSTANCE_ARN}, "connectSourcePhoneNumber"),
+    ({"connectInstanceArn": INSTANCE_ARN, "connectSourcePhoneNumber": "5550100"}, "connectSourcePhoneNumber"),
+    ({"connectInstanceArn": INSTANCE_ARN, "connectPhoneNumberCountry": "usa"}, "connectPhoneNumberCountry"),
+    ({**EXISTING, "otp": {"length": 4}}, "otp.length"),
+    ({**EXISTING, "otp": {"ttlSeconds": 900}}, "otp.ttlSeconds"),
+    ({**EXISTING, "otp": {"lockoutThreshold": 101}}, "otp.lockoutThreshold"),
+    ({**EXISTING, "otp": {"ttl": 60}}, "otp.ttl"),
+    ({**EXISTING, "otp": "{not json"}, "otp"),
+])
+def test_bad_context_fails_at_synth_naming_the_key(context: dict[str, Any], named: str) -> None:
+    import app as cdk_app
+    from stacks.config import ContextError
+
+    with pytest.raises(ContextError, match=re.escape(f"'{named}")):
+        cdk_app.build_app({**FAST, **context})
+
+
+def test_otp_context_overrides_reach_the_environment_as_strings() -> None:
+    from stacks.config import otp_policy_environment, parse_voice_otp_config
+
+    config = parse_voice_otp_config({**EXISTING, "otp": '{"length": 8, "ttlSeconds": 120}',
+                                     "authPasswordless": "true"})
+    assert otp_policy_environment(config.otp) == {**POLICY_ENV, "OTP_LENGTH": "8", "OTP_TTL_SECONDS": "120"}
+    assert config.passwordless is True
+
+
+def test_cdk_json_defaults_are_the_documented_policy() -> None:
+    import app as cdk_app
+    from stacks.config import otp_policy_environment, parse_voice_otp_config
+
+    defaults = cdk_app.cdk_json_context()
+    assert otp_policy_environment(parse_voice_otp_config({**defaults, **EXISTING}).otp) == POLICY_ENV
+    assert defaults["authPasswordless"] is False
+
+
+def test_cli_context_pairs_are_parsed_like_the_cdk_cli() -> None:
+    import app as cdk_app
+
+    assert cdk_app.cli_context(["-c", "a=b=c", "--context", "otp={}"]) == {"a": "b=c", "otp": "{}"}
+    with pytest.raises(SystemExit):
+        cdk_app.cli_context(["-c", "novalue"])
