@@ -6,37 +6,19 @@ are noise. Run with ``make bench``; the counts are also written to the benchmark
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from sim.runtime import LocalRuntime
+from tests.aws_calls import count_aws_calls
 
 
 @pytest.fixture
 def runtime() -> Iterator[LocalRuntime]:
     with LocalRuntime() as rt:
         yield rt
-
-
-def _count_calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    from lambdas.common import aws
-
-    calls: Counter[str] = Counter()
-    original = aws.client
-
-    def counting(service: str) -> Any:
-        client = original(service)
-        if not getattr(client, "_bench_counted", False):
-            client.meta.events.register("before-call.*.*",
-                                        lambda model, **_: calls.update([f"{service}:{model.name}"]))
-            client._bench_counted = True
-        return client
-
-    monkeypatch.setattr(aws, "client", counting)
-    return calls
 
 
 def _sign_in(rt: LocalRuntime) -> dict[str, Any]:
@@ -55,7 +37,7 @@ def _sign_in(rt: LocalRuntime) -> dict[str, Any]:
 
 def test_aws_calls_per_signin(benchmark: Any, runtime: LocalRuntime, monkeypatch: pytest.MonkeyPatch) -> None:
     """Lambda-side AWS calls for one warm sign-in (password + voice OTP + one replay of the code)."""
-    calls = _count_calls(monkeypatch)
+    calls = count_aws_calls(monkeypatch)
     _sign_in(runtime)  # warm: cached secret, clients
     runtime.clock.advance(31)
     calls.clear()

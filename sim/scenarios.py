@@ -84,16 +84,18 @@ def signin(runtime: LocalRuntime, *, username: str, password: str | None, codes:
 
 def lockout_demo(runtime: LocalRuntime, *, say: Say = print) -> list[SigninOutcome]:
     """Wrong codes across sign-ins until the per-user failure counter locks the account."""
+    from lambdas.common.settings import otp_settings
+
     user = runtime.demo_user
     outcomes = []
-    policy_attempts, threshold = 3, 10
-    rounds = -(-threshold // policy_attempts) + 1
+    policy = otp_settings().policy()  # the limits the handlers in this runtime enforce
+    rounds = -(-policy.lockout_threshold // policy.max_attempts) + 1
     for n in range(1, rounds + 1):
-        say(f"\n--- attempt {n}: wrong codes ---")
-        wrong = ["000000"] * policy_attempts
+        say(f"\n--- sign-in {n}: wrong codes ---")
+        wrong = ["0" * policy.length] * policy.max_attempts
         outcomes.append(signin(runtime, username=user.username, password=user.password, codes=wrong, say=say))
-        runtime.clock.advance(31)
-        say("[clock] 31 s pass (past the resend cooldown)")
+        runtime.clock.advance(policy.resend_cooldown_seconds + 1)
+        say(f"[clock] {policy.resend_cooldown_seconds + 1} s pass (past the resend cooldown)")
     say("\n--- the right password once more, while locked: no call is placed ---")
     outcomes.append(signin(runtime, username=user.username, password=user.password, say=say))
     return outcomes

@@ -22,6 +22,7 @@ import pytest
 
 from sim.cognito import CognitoError
 from sim.runtime import LocalRuntime
+from tests.aws_calls import count_aws_calls
 
 
 @pytest.fixture
@@ -160,24 +161,6 @@ def test_the_code_never_leaves_the_call(runtime: LocalRuntime, capsys: pytest.Ca
     logs = capsys.readouterr()
     assert code not in logs.out
     assert code not in logs.err
-
-
-def count_aws_calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    from lambdas.common import aws
-
-    calls: Counter[str] = Counter()
-    original = aws.client
-
-    def counting(service: str) -> Any:
-        client = original(service)
-        if not getattr(client, "_counted", False):
-            client.meta.events.register("before-call.*.*",
-                                        lambda model, **_: calls.update([f"{service}:{model.name}"]))
-            client._counted = True
-        return client
-
-    monkeypatch.setattr(aws, "client", counting)
-    return calls
 
 
 def test_unknown_users_make_the_same_aws_calls_but_no_phone_call(monkeypatch: pytest.MonkeyPatch) -> None:
