@@ -59,3 +59,29 @@ def lambda_context() -> Any:
             return 5000
 
     return _Context()
+
+
+@pytest.fixture
+def lambda_logs(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Everything the Lambda handlers log, at DEBUG, in one buffer (``.getvalue()``).
+
+    Powertools' handler keeps the stream it was created with, so pytest's capsys can miss it; this
+    fixture points every handler of the project's loggers at a buffer instead.
+    """
+    import importlib
+    import io
+    import logging
+
+    functions = ("define_auth_challenge", "create_auth_challenge", "verify_auth_challenge", "voice_otp_prompt")
+    for function in functions:  # importing a handler registers its logger
+        importlib.import_module(f"lambdas.{function}.handler")
+    importlib.import_module("lambdas.common.voice_otp")
+
+    buffer = io.StringIO()
+    for name in (*functions, "voice_otp"):
+        std = logging.getLogger(name)
+        monkeypatch.setattr(std, "level", logging.DEBUG)
+        for handler in std.handlers:
+            if isinstance(handler, logging.StreamHandler):
+                monkeypatch.setattr(handler, "stream", buffer)
+    return buffer

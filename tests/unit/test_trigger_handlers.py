@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
@@ -44,16 +45,18 @@ def test_define_handler_rejects_an_invalid_setting_by_name(monkeypatch: pytest.M
 
 
 def test_create_handler_hides_a_missing_setting_from_the_user_but_logs_its_name(
-        monkeypatch: pytest.MonkeyPatch, lambda_context: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    from lambdas.create_auth_challenge.handler import handler
+        monkeypatch: pytest.MonkeyPatch, lambda_context: Any) -> None:
+    from lambdas.create_auth_challenge.handler import handler, logger
 
+    log = io.StringIO()  # the Powertools handler keeps the stdout it was created with: give it ours
+    monkeypatch.setattr(logger.registered_handler, "stream", log)
     monkeypatch.delenv("OTP_TABLE_NAME", raising=False)
     monkeypatch.delenv("OTP_HASH_SECRET_ARN", raising=False)
     with pytest.raises(UserFacingError) as info:
         handler(load_event("cognito_create_auth_challenge"), lambda_context)
     assert "OTP_TABLE_NAME" not in info.value.message
     assert "temporarily unavailable" in info.value.message
-    logged = capsys.readouterr().out
+    logged = log.getvalue()
     assert "missing environment variable(s): OTP_TABLE_NAME, OTP_HASH_SECRET_ARN" in logged
 
 
