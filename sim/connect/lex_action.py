@@ -52,20 +52,18 @@ def connect_participant_with_lex_bot(ex: Execution, action: Action) -> Outcome:
             ex.record(ParticipantSilent(action.identifier))
             return Failed("InputTimeLimitExceeded")
         input_mode = "DTMF" if DTMF.fullmatch(reply) else "Speech"
-        ex.record(
-            ParticipantPressed(action.identifier, digits=reply)
-            if input_mode == "DTMF"
-            else ParticipantSaid(action.identifier, text=reply)
-        )
         try:
-            response = lex.recognize_text(
-                bot_alias_arn=bot_alias_arn,
-                session_id=ex.contact.contact_id,
-                text=reply,
-                input_mode=input_mode,
-                session_attributes=dict(session_attributes),
-                locale_id=ex.contact.language_code,
-            )
+            try:
+                response = lex.recognize_text(
+                    bot_alias_arn=bot_alias_arn,
+                    session_id=ex.contact.contact_id,
+                    text=reply,
+                    input_mode=input_mode,
+                    session_attributes=dict(session_attributes),
+                    locale_id=ex.contact.language_code,
+                )
+            finally:
+                _record_caller(ex, action, lex, reply, input_mode)
             intent, dialog_action, session_attributes = _turn(ex, action, bot_alias_arn, input_mode, response)
         except FlowError:
             raise
@@ -80,6 +78,21 @@ def connect_participant_with_lex_bot(ex: Execution, action: Action) -> Outcome:
         "SessionAttributes": session_attributes,
     }
     return Result(as_text(intent_name) if intent_name else None, equals_only=True)
+
+
+def _record_caller(ex: Execution, action: Action, lex: Any, reply: str, input_mode: str) -> None:
+    """Record the caller's turn as the bot's own log shows it, so obfuscated slot values (a PIN) stay hidden.
+
+    A bridge offering ``caller_view(session_id=)`` (the Lex emulator does) decides what is shown; a bridge
+    without it gets the raw input recorded, and one that has no view of this turn gets a placeholder.
+    """
+    view = getattr(lex, "caller_view", None)
+    shown = reply if not callable(view) else (view(session_id=ex.contact.contact_id) or "(input not shown)")
+    ex.record(
+        ParticipantPressed(action.identifier, digits=shown)
+        if input_mode == "DTMF"
+        else ParticipantSaid(action.identifier, text=shown)
+    )
 
 
 def _timeout_seconds(ex: Execution, action: Action) -> float:

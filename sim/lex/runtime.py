@@ -41,6 +41,7 @@ class LexRuntime:
         self._code_hooks = code_hooks
         self._show_obfuscated = show_obfuscated
         self._sessions: dict[tuple[str, str, str], Session] = {}
+        self._caller_views: dict[str, str] = {}
         self.transcript = Transcript()
 
     def recognize_text(
@@ -55,6 +56,7 @@ class LexRuntime:
         request_attributes: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         """One user turn; returns the RecognizeText response (raises LexEmulatorError when Lex would fail)."""
+        self._caller_views.pop(session_id, None)
         key, bot = self._resolve(bot_alias_arn)
         locale = bot.locale(locale_id)
         session_key = (key, locale.locale_id, session_id)
@@ -94,6 +96,10 @@ class LexRuntime:
             },
         }
 
+    def caller_view(self, *, session_id: str) -> str | None:
+        """The session's last caller input as Lex's conversation log shows it (obfuscated slots as {Slot})."""
+        return self._caller_views.get(session_id)
+
     def delete_session(self, *, bot_alias_arn: str, session_id: str, locale_id: str = "en_US") -> None:
         """Forget a session, as lexv2-runtime DeleteSession does."""
         key, bot = self._resolve(bot_alias_arn)
@@ -118,6 +124,7 @@ class LexRuntime:
     def _record(self, turn: Turn, bot_name: str, said: str, *, failure: str | None = None) -> None:
         """Add the turn to the transcript and the log, obfuscated slot values hidden."""
         hidden = _obfuscated_turn(turn, bot_name, said, failure)
+        self._caller_views[hidden.session_id] = hidden.caller
         logger.info("lex turn\n%s", hidden.render())
         if not self._show_obfuscated:
             self.transcript.add(hidden)
