@@ -77,6 +77,40 @@ def _demo(args: argparse.Namespace) -> int:
     return 0 if ok.ok and locked else 1
 
 
+def _script(args: argparse.Namespace) -> int:
+    from sim.scripts import ScriptError, ScriptFailure, load_script, run_script
+
+    for file in args.files:
+        try:
+            script = load_script(Path(file))
+        except ScriptError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        print(f"=== {script.title} ===")
+        try:
+            result = run_script(script)
+        except ScriptFailure as exc:
+            print(exc)
+            print(f"=== FAILED: {exc.problem.splitlines()[0]} ===")
+            return 1
+        print(result.transcript)
+        count = len(script.steps)
+        print(f"=== passed: {count} step{'s' if count != 1 else ''} ===\n")
+    return 0
+
+
+def _call(args: argparse.Namespace) -> int:
+    from sim.scripts import call_setup, run_call
+
+    try:
+        script = call_setup(args.flow, bots=args.bot or [], hooks=args.hook or [], substitutions=args.sub or [],
+                            attributes=args.attr or [], caller=args.caller)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return run_call(script)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run one command."""
     parser = argparse.ArgumentParser(prog="python -m sim", description=__doc__)
@@ -102,6 +136,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     p = commands.add_parser("demo", help="play the scenarios end to end")
     p.set_defaults(run=_demo)
+
+    p = commands.add_parser("script", help="run conversation scripts (docs/conversation-scripts.md)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(run=_script)
+
+    p = commands.add_parser("call", help="be the caller of a flow at this terminal (#1234 presses keys)")
+    p.add_argument("flow", metavar="FLOW")
+    p.add_argument("--bot", action="append", metavar="REF=BOT_FILE", help="a Lex bot the flow refers to as REF")
+    p.add_argument("--hook", action="append", metavar="REF=module:function",
+                   help="the code hook or Lambda handler for REF (default: this project's handlers)")
+    p.add_argument("--sub", action="append", metavar="NAME=VALUE", help="a value for ${NAME} in the flow")
+    p.add_argument("--attr", action="append", metavar="K=V", help="initial contact attribute")
+    p.add_argument("--caller", default="+15550100100", help="the caller's number (E.164)")
+    p.set_defaults(run=_call)
 
     args = parser.parse_args(argv)
     return int(args.run(args))

@@ -36,6 +36,13 @@ def reset_lambda_state() -> None:
     parameters.clear_caches()  # type: ignore[no-untyped-call]
 
 
+def project_handlers() -> dict[str, Handler]:
+    """This project's Lambda handlers by local ARN and by flow placeholder (imported, not started)."""
+    from lambdas.voice_otp_prompt.handler import handler as prompt
+
+    return {PROMPT_FUNCTION_ARN: prompt, "${VoiceOtpPromptFunctionArn}": prompt}
+
+
 @dataclass
 class RungCall:
     """An outbound call the runtime delivered: the API request, the phone's view, the flow's result."""
@@ -49,8 +56,8 @@ class LocalRuntime:
     """Start with ``with LocalRuntime() as rt:``; everything stops and the environment is restored on exit."""
 
     def __init__(self, *, passwordless: bool = False, otp: dict[str, int] | None = None,
-                 demo_user: DemoUser | None = None) -> None:
-        self.clock = SimClock()
+                 demo_user: DemoUser | None = None, clock: SimClock | None = None) -> None:
+        self.clock = clock or SimClock()
         self.aws = EmbeddedAws()
         self.demo_user = demo_user or DemoUser()
         self._passwordless = passwordless
@@ -99,9 +106,7 @@ class LocalRuntime:
     @functools.cached_property
     def handlers(self) -> dict[str, Handler]:
         """Local Lambda 'ARNs' (and placeholder names) → this project's handlers."""
-        from lambdas.voice_otp_prompt.handler import handler as prompt
-
-        return {PROMPT_FUNCTION_ARN: prompt, "${VoiceOtpPromptFunctionArn}": prompt}
+        return project_handlers()
 
     @functools.cached_property
     def _cognito(self) -> CustomAuthDriver:

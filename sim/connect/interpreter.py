@@ -10,7 +10,7 @@ from sim.connect.contact import CallResult, ContactData, LambdaHandler, LexBridg
 from sim.connect.errors import FlowDefinitionError, FlowError, FlowRuntimeError, UnsupportedBlock
 from sim.connect.flow import Action, Flow
 from sim.connect.runtime import Encryptor, End, Execution, Failed, Next, Outcome, Result, Services, Transfer
-from sim.connect.transcript import ErrorBranch
+from sim.connect.transcript import ErrorBranch, Transcript
 
 ActionHandler = Callable[[Execution, Action], Outcome]
 
@@ -48,9 +48,13 @@ class FlowInterpreter:
             lambdas=lambdas, flows=dict(flows or {}), lex=lex, encryptor=encrypt, max_steps=max_steps
         )
 
-    def run(self, flow: Flow, *, participant: Participant, contact: ContactData) -> CallResult:
-        """Run ``flow`` for ``contact`` to its end; a FlowError carries the partial result in ``.partial``."""
+    def run(
+        self, flow: Flow, *, participant: Participant, contact: ContactData, transcript: Transcript | None = None
+    ) -> CallResult:
+        """Run ``flow`` to its end, recording into ``transcript`` live if given; errors carry ``.partial``."""
         ex = Execution(services=self._services, participant=participant, contact=contact, flow=flow)
+        if transcript is not None:
+            ex.transcript = transcript
         try:
             disconnected = self._drive(ex)
         except FlowError as exc:

@@ -1,0 +1,225 @@
+"""What a conversation runs against: the caller's phone, the clock, Lex, the Lambdas; the local runtime on demand.
+
+The local runtime (embedded AWS, ~1.5 s to start) starts only when something needs it: a Lambda or code hook
+the script does not map itself (so this project's handler runs), or ``aws: true`` in the script.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from contextlib import ExitStack, suppress
+from typing import TYPE_CHECKING, Any
+
+from sim.clock import SimClock
+from sim.connect import ContactData, FlowInterpreter, InvalidSsml, Transcript, ssml_to_text
+from sim.lex import BotDefinition, CodeHook, LexRuntime
+from sim.phone import Call, Phone, Sms
+from sim.scripts.events import CallReceived, ClockAdvanced, SmsReceived
+from sim.scripts.loader import aliases
+from sim.scripts.model import Handler, Script
+from sim.scripts.redact import Redactor
+
+if TYPE_CHECKING:
+    from sim.runtime import LocalRuntime
+
+_NAMESPACE = uuid.UUID("0c1b2d4e-5f60-4a7b-8c9d-5c7269707473")
+_PHONE_BLOCK = "phone"
+
+
+def plain_words(text: str, *, ssml: bool = False) -> str:
+    """What a person hears: SSML read as words, whitespace collapsed."""
+    if ssml:
+        with suppress(InvalidSsml):
+            text = ssml_to_text(text)
+    return " ".join(text.split())
+
+
+class World:
+    """Use as ``with World(script) as world:``; the runtime, if it started, stops on exit."""
+
+    def __init__(self, script: Script) -> None:
+        self.script = script
+        self.transcript = Transcript()
+        self.redact = Redactor()
+        self.clock = SimClock()
+        self.phone = Phone(script.caller)
+        self.contact_id = str(uuid.uuid5(_NAMESPACE, str(script.path.resolve())))
+        self._runtime: LocalRuntime | None = None
+        self._exit = ExitStack()
+        self._substitutions = script.substitutions
+        self._hooks: dict[str, Handler] = {
+            alias: hook.handler for hook in script.code_hooks for alias in self._aliases(hook.reference)
+        }
+        bots: dict[str, BotDefinition] = {}
+        if script.chat_bot is not None:
+            bots[script.chat_bot.name] = script.chat_bot
+            if script.code_hooks:  # a chat has one bot: its one hook, whatever the key says
+                self._hooks[script.chat_bot.name] = script.code_hooks[0].handler
+        for ref in script.bots:
+            bots.update(dict.fromkeys(self._aliases(ref.reference), ref.bot))
+        self._bots = bots
+        self._bots_by_name = {bot.name: bot for bot in bots.values()}
+        self.lex = LexRuntime(bots=bots, code_hooks=self._bot_hook)
+        self._recorded_sms = self._recorded_calls = 0
+        self._checked_sms = self._checked_calls = 0
+
+    def __enter__(self) -> World:
+        if self.script.aws:
+            self.runtime()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._exit.close()
+
+    # -- the local runtime, on demand -------------------------------------------------------------------
+    def runtime(self) -> LocalRuntime:
+        """The local runtime, started now if it is not yet (it shares this world's phone and clock)."""
+        if self._runtime is None:
+            from sim.runtime import LocalRuntime
+
+            runtime = LocalRuntime(clock=self.clock)
+            runtime.phones[self.phone.number] = self.phone
+            self._runtime = self._exit.enter_context(runtime)
+        return self._runtime
+
+    @property
+    def runtime_started(self) -> bool:
+        """Whether the local runtime is running."""
+        return self._runtime is not None
+
+    # -- Lambdas and code hooks -------------------------------------------------------------------------
+    def lambda_handler(self, reference: str) -> Handler:
+        """The handler for a flow's Lambda reference: the script's, else this project's (starting the runtime)."""
+        function = reference.rsplit(":function:", maxsplit=1)[-1]
+        names = self._aliases(reference) | {function, function.split(":")[0]}
+        handler = self._find(self._hooks, names)
+        if handler is not None:
+            return handler
+        handler = self._find(_project_handlers(), names)
+        if handler is None:
+            raise LookupError(f"no handler for Lambda {reference!r}: map it under code_hooks:")
+        self.runtime()  # before the flow starts timing the invocation
+        return handler
+
+    def _bot_hook(self, key: str) -> CodeHook | None:
+        """The code hook of the bot registered under ``key``: the script's, else this project's."""
+        bot = self._bots[key]
+        names = self._aliases(key) | {bot.name}
+        handler = self._find(self._hooks, names)
+        if handler is not None or not _uses_code_hooks(bot):
+            return handler
+        default = self._find(_project_handlers(), names)
+        return None if default is None else self._on_runtime(default)
+
+    def _on_runtime(self, handler: Handler) -> Handler:
+        """``handler``, started in the local runtime when first invoked."""
+
+        def invoke(event: dict[str, Any], context: Any) -> Any:
+            self.runtime()
+            return handler(event, context)
+
+        return invoke
+
+    def _aliases(self, reference: str) -> set[str]:
+        return aliases(reference, self._substitutions)
+
+    @staticmethod
+    def _find(handlers: dict[str, Handler], names: Iterable[str]) -> Handler | None:
+        return next((handlers[name] for name in sorted(names) if name in handlers), None)
+
+    # -- Lex (a LexBridge that also learns which values to hide) -----------------------------------------
+    def recognize_text(
+        self,
+        *,
+        bot_alias_arn: str,
+        session_id: str,
+        text: str,
+        input_mode: str,
+        session_attributes: dict[str, str],
+        locale_id: str,
+    ) -> dict[str, Any]:
+        """One Lex turn through the emulator; obfuscated slot values are learnt for the redactor."""
+        turns = len(self.lex.transcript.turns)
+        response: dict[str, Any] | None = None
+        try:
+            response = self.lex.recognize_text(
+                bot_alias_arn=bot_alias_arn, session_id=session_id, text=text, input_mode=input_mode,
+                session_attributes=session_attributes, locale_id=locale_id,
+            )  # fmt: skip
+            return response
+        finally:
+            if len(self.lex.transcript.turns) > turns:
+                turn = self.lex.transcript.turns[-1]
+                self.redact.learn_caller(text, turn.caller)
+                self.redact.learn_slots(self._bots_by_name, turn.bot, locale_id, response)
+
+    # -- the call ---------------------------------------------------------------------------------------
+    def interpreter(self) -> FlowInterpreter:
+        """A flow interpreter wired to this world's Lambdas and Lex."""
+        return FlowInterpreter(lambdas=self.lambda_handler, lex=self)
+
+    def contact(self) -> ContactData:
+        """The inbound contact a call script's flow runs for."""
+        from sim.embedded import ACCOUNT_ID, REGION
+        from sim.resources import SOURCE_NUMBER
+
+        if self._runtime is not None:
+            instance_arn, system = self._runtime.resources.instance_arn, self._runtime.resources.source_number
+        else:
+            instance = uuid.uuid5(_NAMESPACE, "instance")
+            instance_arn, system = f"arn:aws:connect:{REGION}:{ACCOUNT_ID}:instance/{instance}", SOURCE_NUMBER
+        return ContactData(
+            contact_id=self.contact_id, channel="VOICE", initiation_method="INBOUND",
+            customer_address=self.phone.number, system_address=system, instance_arn=instance_arn,
+            attributes=dict(self.script.attributes), language_code=self.script.locale.replace("_", "-"),
+        )  # fmt: skip
+
+    # -- the phone and the clock ------------------------------------------------------------------------
+    def deliver(self) -> None:
+        """Ring the calls the runtime has queued, and note every new SMS and call in the transcript."""
+        if self._runtime is not None:
+            self._runtime.ring_pending_calls()
+        for sms in self.phone.sms[self._recorded_sms :]:
+            self.transcript.add(SmsReceived(_PHONE_BLOCK, sender=sms.sender, body=sms.body))
+        for call in self.phone.calls[self._recorded_calls :]:
+            self.transcript.add(CallReceived(_PHONE_BLOCK, call.caller_id, call.words, tuple(call.pressed)))
+        self._recorded_sms, self._recorded_calls = len(self.phone.sms), len(self.phone.calls)
+
+    def next_sms(self) -> Sms | None:
+        """The next SMS on the caller's phone that no step has checked yet."""
+        self.deliver()
+        if self._checked_sms == len(self.phone.sms):
+            return None
+        self._checked_sms += 1
+        return self.phone.sms[self._checked_sms - 1]
+
+    def next_call(self) -> Call | None:
+        """The next call to the caller's phone that no step has checked yet."""
+        self.deliver()
+        if self._checked_calls == len(self.phone.calls):
+            return None
+        self._checked_calls += 1
+        return self.phone.calls[self._checked_calls - 1]
+
+    def advance(self, seconds: float) -> None:
+        """Let simulated time pass (the Lambdas read this clock once the runtime runs)."""
+        self.clock.advance(seconds)
+        self.transcript.add(ClockAdvanced(_PHONE_BLOCK, seconds=seconds))
+
+    def rendered(self) -> str:
+        """The transcript so far, obfuscated slot values hidden."""
+        return self.redact(self.transcript.render())
+
+
+def _project_handlers() -> dict[str, Handler]:
+    """This project's handlers by reference (importing the runtime module only when asked)."""
+    from sim.runtime import project_handlers
+
+    return project_handlers()
+
+
+def _uses_code_hooks(bot: BotDefinition) -> bool:
+    """Whether any intent of the bot enables a dialog or fulfillment code hook."""
+    intents = (intent for locale in bot.locales.values() for intent in locale.intents)
+    return any(intent.dialog_hook or intent.fulfillment_hook for intent in intents)
