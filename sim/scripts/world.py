@@ -129,6 +129,10 @@ class World:
         return next((handlers[name] for name in sorted(names) if name in handlers), None)
 
     # -- Lex (a LexBridge that also learns which values to hide) -----------------------------------------
+    def caller_view(self, *, session_id: str) -> str | None:
+        """The emulator's view of the caller's last turn, obfuscated slots hidden (for the flow transcript)."""
+        return self.lex.caller_view(session_id=session_id)
+
     def recognize_text(
         self,
         *,
