@@ -93,9 +93,9 @@ class VoiceOtpMethod:
         try:
             issued = self._store.issue(user=username, destination=destination)
         except OtpError as exc:
-            code, message = _USER_MESSAGES.get(type(exc), ("Rejected", "Please try again later."))
-            logger.info("otp issue refused", extra={"refusal": code})
-            raise UserFacingError(message, code=code) from None
+            refusal, message = _USER_MESSAGES.get(type(exc), ("Rejected", "Please try again later."))
+            logger.info("otp issue refused", extra={"refusal": refusal})
+            raise UserFacingError(message, code=refusal) from None
         ref = ChallengeRef(challenge_id=issued.challenge_id, expires_at=int(issued.expires_at))
 
         if real_number is None:
