@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,8 +31,7 @@ def reset_lambda_state() -> None:
 
     aws.reset_clients()
     settings.clear_caches()
-    voice_otp_factory.voice_otp_method.cache_clear()
-    voice_otp_factory.otp_store.cache_clear()
+    voice_otp_factory.clear_caches()
     parameters.clear_caches()  # type: ignore[no-untyped-call]
 
 
@@ -188,11 +187,4 @@ class LocalRuntime:
         id_token, _ = pool.create_id_token(self.resources.client_id, username, origin_jti=jti)
         return {"IdToken": id_token, "AccessToken": access, "RefreshToken": refresh, "ExpiresIn": expires,
                 "TokenType": "Bearer"}
-
-
-@contextmanager
-def running(**kwargs: Any) -> Iterator[LocalRuntime]:
-    """``with running() as rt:`` — a started LocalRuntime."""
-    with LocalRuntime(**kwargs) as runtime:
-        yield runtime
 

@@ -1,8 +1,9 @@
-"""Builds the voice OTP method from settings, once per container (no AWS client is created here)."""
+"""Builds the OTP store and the voice OTP method from settings, once per container (no AWS client here)."""
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 from lambdas.common.delivery import VoiceCallSender
 from lambdas.common.keys import hmac_key_loader
@@ -12,21 +13,25 @@ from lambdas.common.voice_otp import VoiceOtpMethod
 
 
 @functools.cache
-def voice_otp_method() -> VoiceOtpMethod:
-    """The configured method; the call sender (and its settings) load only when a call is placed."""
-    settings = otp_settings()
-    key = hmac_key_loader(settings.hash_secret_arn)
-    store = OtpStore(settings.table_name, key, settings.policy(), code_key_id=settings.code_key_id)
-    return VoiceOtpMethod(store, hmac_key=key, sender=lambda: VoiceCallSender(voice_settings()))
+def _hmac_key() -> Callable[[], bytes]:
+    """The one cached loader of the HMAC key, shared by the store and the decoy numbers."""
+    return hmac_key_loader(otp_settings().hash_secret_arn)
 
 
 @functools.cache
 def otp_store() -> OtpStore:
-    """The configured OTP store on its own (for the voice prompt function)."""
+    """The configured OTP store (the voice prompt function uses it on its own)."""
     settings = otp_settings()
-    return OtpStore(
-        settings.table_name,
-        hmac_key_loader(settings.hash_secret_arn),
-        settings.policy(),
-        code_key_id=settings.code_key_id,
-    )
+    return OtpStore(settings.table_name, _hmac_key(), settings.policy(), code_key_id=settings.code_key_id)
+
+
+@functools.cache
+def voice_otp_method() -> VoiceOtpMethod:
+    """The configured method; the call sender (and its settings) load only when a call is placed."""
+    return VoiceOtpMethod(otp_store(), hmac_key=_hmac_key(), sender=lambda: VoiceCallSender(voice_settings()))
+
+
+def clear_caches() -> None:
+    """Forget what was built (tests and the local runtime change the environment)."""
+    for cache in (_hmac_key, otp_store, voice_otp_method):
+        cache.cache_clear()

@@ -16,13 +16,11 @@ from tests.conftest import load_event
 def _fresh_settings(monkeypatch: pytest.MonkeyPatch) -> Any:
     from lambdas.common import voice_otp_factory
 
-    for cache in (voice_otp_factory.voice_otp_method, voice_otp_factory.otp_store):
-        cache.cache_clear()
+    voice_otp_factory.clear_caches()
     settings.clear_caches()
     yield
     settings.clear_caches()
-    for cache in (voice_otp_factory.voice_otp_method, voice_otp_factory.otp_store):
-        cache.cache_clear()
+    voice_otp_factory.clear_caches()
 
 
 def test_define_handler_answers_custom_challenge_after_password(monkeypatch: pytest.MonkeyPatch,
