@@ -54,7 +54,10 @@ def test_aws_calls_per_signin(benchmark: Any, runtime: LocalRuntime, monkeypatch
     assert calls["kms:Encrypt"] == 1   # create: the encrypted copy for the prompt
     assert calls["kms:Decrypt"] == 1   # prompt: once per contact, even when the caller replays the code
     assert calls["connect:StartOutboundVoiceContact"] == 1
-    assert calls["dynamodb:TransactWriteItems"] == 1
+    assert calls["dynamodb:TransactWriteItems"] == 2  # one to issue, one to verify (1 read + 1 write each)
+    assert calls["dynamodb:PutItem"] == 1             # the code copy sealed for the one outbound contact
+    assert calls["dynamodb:UpdateItem"] == 1          # the prompt's one conditional read-and-count
+    assert sum(calls.values()) == 9
 
 
 def test_signin_wall_time(benchmark: Any, runtime: LocalRuntime) -> None:

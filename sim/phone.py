@@ -57,8 +57,9 @@ class Call:
 class Phone:
     """A phone with a number; implements ``sim.connect.Participant`` for calls it answers."""
 
-    def __init__(self, number: str) -> None:
+    def __init__(self, number: str, *, voicemail: bool = False) -> None:
         self.number = number
+        self.voicemail = voicemail  # calls are answered by a voicemail box: it hears, and never presses a key
         self.sms: list[Sms] = []
         self.calls: list[Call] = []
         self._keys: deque[str | None] = deque()
@@ -72,6 +73,10 @@ class Phone:
     def will_press(self, keys: Iterable[str | None]) -> None:
         """Queue the answers for the next prompts (digits, or None to stay silent)."""
         self._keys.extend(keys)
+
+    def will_press_first(self, keys: str) -> None:
+        """Answer the very next prompt with ``keys``, before anything already queued."""
+        self._keys.appendleft(keys)
 
     def answer(self, caller_id: str, contact_id: str, at: float) -> Call:
         """Pick up an outbound call; later ``hear``/``respond`` calls belong to it."""
@@ -91,8 +96,8 @@ class Phone:
             self._current.events.append(("hears", ssml_to_text(text) if ssml else text))
 
     def respond(self, request: InputRequest) -> str | None:
-        """Press the next queued keys, or stay silent."""
-        keys = self._keys.popleft() if self._keys else None
+        """Press the next queued keys, or stay silent (a voicemail box always does)."""
+        keys = self._keys.popleft() if self._keys and not self.voicemail else None
         if keys is not None and self._current is not None:
             self._current.events.append(("presses", keys))
         return keys

@@ -149,6 +149,8 @@ class LocalRuntime:
             if phone is None:  # nobody has this number: it rings out
                 delivered.append(RungCall(request=request, call=None, result=None))
                 continue
+            if not phone.voicemail:
+                phone.will_press_first("1")  # the person who asked for the code presses 1 to hear it
             call = phone.answer(request.source, request.contact_id, self.clock.now())
             contact = ContactData(
                 contact_id=request.contact_id,

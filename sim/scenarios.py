@@ -84,11 +84,11 @@ def signin(runtime: LocalRuntime, *, username: str, password: str | None, codes:
 
 def lockout_demo(runtime: LocalRuntime, *, say: Say = print) -> list[SigninOutcome]:
     """Wrong codes across sign-ins until the per-user failure counter locks the account."""
-    from lambdas.common.settings import otp_settings
+    from lambdas.common.settings import otp_policy
 
     user = runtime.demo_user
     outcomes = []
-    policy = otp_settings().policy()  # the limits the handlers in this runtime enforce
+    policy = otp_policy()  # the limits the handlers in this runtime enforce
     rounds = -(-policy.lockout_threshold // policy.max_attempts) + 1
     for n in range(1, rounds + 1):
         say(f"\n--- sign-in {n}: wrong codes ---")

@@ -68,6 +68,11 @@ def wants_resend(client_metadata: Mapping[str, str] | None) -> bool:
     return (client_metadata or {}).get(RESEND_KEY, "").lower() == "true"
 
 
+def password_verified(session: Sequence[SessionEntry]) -> bool:
+    """A password (SRP) step of this session succeeded: only then may a challenge hint at the user's number."""
+    return any(entry.challenge_name == PASSWORD_VERIFIER and entry.challenge_result for entry in session)
+
+
 def latest_challenge(session: Sequence[SessionEntry]) -> ChallengeRef | None:
     """The challenge of the most recent custom round, if any."""
     for entry in reversed(session):

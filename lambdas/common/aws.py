@@ -9,17 +9,25 @@ import boto3
 from botocore.config import Config
 
 # Cognito gives a trigger 5 seconds: keep SDK retries and timeouts well inside that budget.
+CONNECT_TIMEOUT_SECONDS = 1.0
+READ_TIMEOUT_SECONDS = 2.0
 _CONFIG = Config(
-    connect_timeout=1,
-    read_timeout=2,
+    connect_timeout=CONNECT_TIMEOUT_SECONDS,
+    read_timeout=READ_TIMEOUT_SECONDS,
     retries={"max_attempts": 2, "mode": "standard"},
 )
 
-
-# Connect calls are retried by our own bounded, jittered loop (common.delivery), so the SDK must not
-# retry them as well: two layers of retries would blow the trigger's time budget.
+# Connect calls are retried by our own deadline-aware, jittered loop (common.delivery), so the SDK must not
+# retry them as well, and one attempt must leave room for another inside the trigger's budget.
+CONNECT_API_CONNECT_TIMEOUT_SECONDS = 0.5
+CONNECT_API_READ_TIMEOUT_SECONDS = 1.2
+CONNECT_ATTEMPT_WORST_CASE_SECONDS = CONNECT_API_CONNECT_TIMEOUT_SECONDS + CONNECT_API_READ_TIMEOUT_SECONDS
 _SERVICE_CONFIG = {
-    "connect": _CONFIG.merge(Config(retries={"total_max_attempts": 1, "mode": "standard"})),
+    "connect": _CONFIG.merge(Config(
+        connect_timeout=CONNECT_API_CONNECT_TIMEOUT_SECONDS,
+        read_timeout=CONNECT_API_READ_TIMEOUT_SECONDS,
+        retries={"total_max_attempts": 1, "mode": "standard"},
+    )),
 }
 
 

@@ -21,9 +21,9 @@ class ConfigError(RuntimeError):
     """A function's environment is missing or has an invalid setting (an operator error, not a caller's)."""
 
 
-def env_name(field: dataclasses.Field[Any]) -> str:
-    """The environment variable a settings field reads: ``metadata['env']`` or the upper-cased name."""
-    return str(field.metadata.get("env", field.name.upper()))
+def env_name(field: dataclasses.Field[Any], prefix: str = "") -> str:
+    """The environment variable a settings field reads: ``metadata['env']`` or the prefixed upper-cased name."""
+    return str(field.metadata.get("env", prefix + field.name.upper()))
 
 
 def setting(env: str | None = None, default: Any = dataclasses.MISSING, *,
@@ -58,14 +58,19 @@ def _convert(raw: str, kind: Any, name: str) -> Any:
     raise ConfigError(f"unsupported settings type {kind!r} for {name}")
 
 
-def load(cls: type[T], environ: Mapping[str, str] | None = None) -> T:
-    """Build the frozen dataclass ``cls`` from the environment, naming any missing or invalid variable."""
+def load(cls: type[T], environ: Mapping[str, str] | None = None, *, prefix: str = "") -> T:
+    """Build the frozen dataclass ``cls`` from the environment, naming any missing or invalid variable.
+
+    Fields without ``setting(env=...)`` read ``<prefix><FIELD_NAME>``; a ``ValueError`` from the class's own
+    validation (``__post_init__`` naming ``Class.field``) becomes a ConfigError naming the variable.
+    """
     env = os.environ if environ is None else environ
     hints = typing.get_type_hints(cls)
     values: dict[str, Any] = {}
     missing: list[str] = []
+    names = {field.name: env_name(field, prefix) for field in dataclasses.fields(cls)}  # type: ignore[arg-type]
     for field in dataclasses.fields(cls):  # type: ignore[arg-type]
-        name = env_name(field)
+        name = names[field.name]
         raw = env.get(name)
         if raw is None or raw == "":
             if field.default is dataclasses.MISSING:
@@ -80,7 +85,12 @@ def load(cls: type[T], environ: Mapping[str, str] | None = None) -> T:
         values[field.name] = value
     if missing:
         raise ConfigError("missing environment variable(s): " + ", ".join(missing))
-    return cls(**values)
+    try:
+        return cls(**values)
+    except ValueError as error:
+        bad = next((f for f in names if f".{f} " in str(error)), None)
+        where = f"environment variable {names[bad]}" if bad else f"settings {cls.__name__}"
+        raise ConfigError(f"{where}: {error}") from None
 
 
 def cached(factory: Callable[[], T]) -> functools._lru_cache_wrapper[T]:

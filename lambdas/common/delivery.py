@@ -54,8 +54,19 @@ class PlacedCall:
     attempts: int
 
 
+# What one outbound call must leave for the work after it (sealing the code copy: 1 KMS + 1 DynamoDB call,
+# and the trigger's answer to Cognito) when it is started with a deadline.
+RESERVE_AFTER_CALL_SECONDS = 1.0
+
+
 class VoiceCallSender:
-    """Places the outbound call with ``StartOutboundVoiceContact``, retrying throttling with full jitter."""
+    """Places the outbound call with ``StartOutboundVoiceContact``, retrying throttling with full jitter.
+
+    With ``time_left`` (seconds the caller may still spend, e.g. from the Lambda context), an attempt starts
+    only if its worst case (the Connect client's connect + read timeouts, one SDK attempt) plus
+    ``RESERVE_AFTER_CALL_SECONDS`` fits in what is left, and a backoff never sleeps past that point: the
+    retries cannot outlast a Cognito trigger's 5 seconds.
+    """
 
     def __init__(
         self,
@@ -73,18 +84,26 @@ class VoiceCallSender:
         self._max_delay = max_delay
         self._sleep = sleep
 
-    def place_call(self, destination: str, *, attributes: Mapping[str, str], client_token: str) -> PlacedCall:
+    def place_call(self, destination: str, *, client_token: str, attributes: Mapping[str, str] | None = None,
+                   time_left: Callable[[], float] | None = None) -> PlacedCall:
         """Ring ``destination`` (E.164) and run the outbound flow with ``attributes`` (no secrets in them)."""
         validate_e164(destination)
         connect = aws.client("connect")
+        needed = aws.CONNECT_ATTEMPT_WORST_CASE_SECONDS + RESERVE_AFTER_CALL_SECONDS
         for attempt in range(1, self._max_attempts + 1):
+            if time_left is not None and time_left() < needed:
+                raise DeliveryError(
+                    f"outbound voice call not attempted (attempt {attempt}): too little time left in the "
+                    f"trigger's budget for one more Connect attempt ({needed:.1f} s needed)",
+                    reason="DeadlineReached", retryable=True,
+                )
             try:
                 response = connect.start_outbound_voice_contact(
                     DestinationPhoneNumber=destination,
                     ContactFlowId=self._settings.contact_flow_id,
                     InstanceId=self._settings.instance_id,
                     SourcePhoneNumber=self._settings.source_phone_number,
-                    Attributes=dict(attributes),
+                    Attributes=dict(attributes or {}),
                     ClientToken=client_token,  # idempotent across our retries: one call, not two
                 )
                 return PlacedCall(contact_id=str(response["ContactId"]), attempts=attempt)
@@ -106,5 +125,8 @@ class VoiceCallSender:
                         retryable=True,
                     ) from None
             # Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"), capped to fit 5 s.
-            self._sleep(random.uniform(0, min(self._max_delay, self._base_delay * 2 ** attempt)))  # noqa: S311
+            delay = random.uniform(0, min(self._max_delay, self._base_delay * 2 ** attempt))  # noqa: S311
+            if time_left is not None:
+                delay = max(0.0, min(delay, time_left() - needed))
+            self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+UNAVAILABLE = "Sign-in is temporarily unavailable. Please try again later."
+
 
 class UserFacingError(Exception):
     """An error whose message is safe to show the caller (no secrets, no internal detail, no enumeration)."""

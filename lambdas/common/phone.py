@@ -1,4 +1,4 @@
-"""E.164 phone numbers: validation and masking (the only form of a number we show a caller)."""
+"""E.164 phone numbers: validation and the hint (the only form of a number we show a caller)."""
 
 from __future__ import annotations
 
@@ -18,9 +18,14 @@ def validate_e164(number: object) -> str:
     return number
 
 
-def mask(number: str) -> str:
-    """``+15550100100`` → ``+1******0100``: country code prefix and last four digits only."""
-    digits = validate_e164(number)[1:]
-    head = digits[:1]
-    tail = digits[-4:]
-    return f"+{head}{'*' * (len(digits) - len(head) - len(tail))}{tail}"
+HIDDEN = "******"
+
+
+def hint(number: str, *, digits: int) -> str:
+    """``+447700900142`` → ``******42`` (``digits=2``) or ``******`` (``digits=0``).
+
+    The same length whatever the country or the number's length, with no country code, so a hint cannot
+    tell one user's number from another's beyond the last ``digits`` digits.
+    """
+    shown = validate_e164(number)[-digits:] if digits > 0 else ""
+    return f"{HIDDEN}{shown}"

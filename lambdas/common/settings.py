@@ -5,37 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lambdas.common.config import cached, load, setting
-from lambdas.common.otp import OtpPolicy
+from lambdas.common.otp import POLICY_BOUNDS, OtpPolicy
+
+_MIN_ATTEMPTS, _MAX_ATTEMPTS = POLICY_BOUNDS["max_attempts"]
 
 
 @dataclass(frozen=True)
 class OtpSettings:
-    """Where OTP state lives and the limits that govern it (bounds mirror ``OtpPolicy``)."""
+    """Where OTP state lives (the limits themselves are ``otp_policy()``)."""
 
     table_name: str = setting("OTP_TABLE_NAME")
     hash_secret_arn: str = setting("OTP_HASH_SECRET_ARN")
     code_key_id: str | None = setting("OTP_CODE_KEY_ID", default=None)
-    length: int = setting("OTP_LENGTH", 6, minimum=6, maximum=10)
-    ttl_seconds: int = setting("OTP_TTL_SECONDS", 300, minimum=30, maximum=600)
-    max_attempts: int = setting("OTP_MAX_ATTEMPTS", 3, minimum=1, maximum=10)
-    lockout_threshold: int = setting("OTP_LOCKOUT_THRESHOLD", 10, minimum=1, maximum=100)
-    lockout_seconds: int = setting("OTP_LOCKOUT_SECONDS", 900, minimum=1)
-    resend_cooldown_seconds: int = setting("OTP_RESEND_COOLDOWN_SECONDS", 30, minimum=0)
-    send_limit: int = setting("OTP_SEND_LIMIT", 5, minimum=1)
-    send_window_seconds: int = setting("OTP_SEND_WINDOW_SECONDS", 3600, minimum=1)
-
-    def policy(self) -> OtpPolicy:
-        """The OTP policy these settings describe."""
-        return OtpPolicy(
-            length=self.length,
-            ttl_seconds=self.ttl_seconds,
-            max_attempts=self.max_attempts,
-            lockout_threshold=self.lockout_threshold,
-            lockout_seconds=self.lockout_seconds,
-            resend_cooldown_seconds=self.resend_cooldown_seconds,
-            send_limit=self.send_limit,
-            send_window_seconds=self.send_window_seconds,
-        )
 
 
 @dataclass(frozen=True)
@@ -52,15 +33,17 @@ class AuthFlowSettings:
     """How the Define trigger sequences challenges."""
 
     passwordless: bool = setting("AUTH_PASSWORDLESS", False)
-    max_attempts: int = setting("OTP_MAX_ATTEMPTS", 3, minimum=1, maximum=10)
+    max_attempts: int = setting("OTP_MAX_ATTEMPTS", OtpPolicy.max_attempts, minimum=_MIN_ATTEMPTS,
+                                maximum=_MAX_ATTEMPTS)
 
 
 otp_settings = cached(lambda: load(OtpSettings))
+otp_policy = cached(lambda: load(OtpPolicy, prefix="OTP_"))  # OTP_LENGTH, OTP_TTL_SECONDS, ... within bounds
 voice_settings = cached(lambda: load(VoiceSettings))
 auth_flow_settings = cached(lambda: load(AuthFlowSettings))
 
 
 def clear_caches() -> None:
     """Forget loaded settings (tests and the local runtime change the environment)."""
-    for factory in (otp_settings, voice_settings, auth_flow_settings):
+    for factory in (otp_settings, otp_policy, voice_settings, auth_flow_settings):
         factory.cache_clear()

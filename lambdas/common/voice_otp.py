@@ -2,7 +2,9 @@
 
 Unknown users (Cognito ``userNotFound`` with PreventUserExistenceErrors) and users without a usable phone
 number get a decoy: the same OTP store calls against a pseudonymous number, no phone call, a delay in place
-of the call, and the same public parameters, so responses cannot enumerate users.
+of the call, and the same public parameters, so responses cannot enumerate users. A real user whose call
+fails gets the same answer as one whose call went through (the send is refunded, so they can ask again at
+once): a delivery error is never a signal that a user exists.
 """
 
 from __future__ import annotations
@@ -10,29 +12,56 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from lambdas.common import clock
-from lambdas.common.auth_flow import ChallengeRef, SessionEntry, latest_challenge
-from lambdas.common.delivery import DeliveryError, VoiceCallSender
-from lambdas.common.errors import UserFacingError
+from lambdas.common.auth_flow import ChallengeRef, SessionEntry, latest_challenge, password_verified
+from lambdas.common.delivery import DeliveryError, PlacedCall
+from lambdas.common.errors import UNAVAILABLE, UserFacingError
 from lambdas.common.logging import get_logger
-from lambdas.common.otp import LockedOut, OtpError, OtpStore, ResendTooSoon, SendLimitExceeded, VerifyOutcome
-from lambdas.common.phone import InvalidPhoneNumber, mask, validate_e164
+from lambdas.common.otp import (
+    IssuedOtp,
+    LockedOut,
+    OtpError,
+    ResendTooSoon,
+    SendBudgetExhausted,
+    SendLimitExceeded,
+    VerifyOutcome,
+)
+from lambdas.common.phone import InvalidPhoneNumber, hint, validate_e164
 
 logger = get_logger("voice_otp")
 
 CHANNEL = "VOICE"
 PHONE_ATTRIBUTE = "phone_number"
 VERIFIED_ATTRIBUTE = "phone_number_verified"
+HINT_DIGITS = 2  # shown only once a password has been verified; none in passwordless mode
 
 _USER_MESSAGES: Mapping[type[OtpError], tuple[str, str]] = {
     LockedOut: ("LockedOut", "Too many failed attempts. Please try again later."),
     ResendTooSoon: ("ResendTooSoon", "Please wait a few seconds before asking for another code."),
     SendLimitExceeded: ("SendLimitExceeded", "Too many codes were requested. Please try again later."),
+    SendBudgetExhausted: ("SendBudgetExhausted", UNAVAILABLE),
 }
-CALL_FAILED = "We could not call your phone right now. Please try again shortly."
+
+
+class OtpChallenges(Protocol):
+    """What the method needs of the OTP store (``common.otp.OtpStore`` in production, fakes in tests)."""
+
+    def issue(self, *, user: str, destination: str, known_user: bool = True) -> IssuedOtp: ...
+    def refund(self, issued: IssuedOtp) -> bool: ...
+    def verify(self, *, challenge_id: str, user: str, code: object, known_user: bool = True) -> VerifyOutcome: ...
+    def seal_for_contact(self, issued: IssuedOtp, contact_id: str) -> None: ...
+
+
+class CallSender(Protocol):
+    """Places the outbound call (``common.delivery.VoiceCallSender``)."""
+
+    def place_call(self, destination: str, *, client_token: str, attributes: Mapping[str, str] | None = None,
+                   time_left: Callable[[], float] | None = None) -> PlacedCall: ...
 
 
 @dataclass(frozen=True)
@@ -61,10 +90,10 @@ class VoiceOtpMethod:
 
     def __init__(
         self,
-        store: OtpStore,
+        store: OtpChallenges,
         *,
         hmac_key: Callable[[], bytes],
-        sender: Callable[[], VoiceCallSender] | None = None,
+        sender: Callable[[], CallSender] | None = None,
         pause: Callable[[float], None] = time.sleep,
         latency: CallLatency | None = None,
     ) -> None:
@@ -82,63 +111,77 @@ class VoiceOtpMethod:
         user_not_found: bool,
         session: Sequence[SessionEntry],
         resend: bool,
+        time_left: Callable[[], float] | None = None,
     ) -> Challenge:
-        """Reuse the live challenge of this session, or issue a new one and place the call."""
+        """Reuse the live challenge (of this session, or of the user inside the resend cooldown), or issue a
+        new one and place the call. ``time_left`` bounds the call's retries (seconds, e.g. the Lambda's)."""
         real_number = None if user_not_found else _usable_number(user_attributes)
         destination = real_number or self._decoy_number(username)
+        digits = HINT_DIGITS if password_verified(session) else 0
         previous = latest_challenge(session)
         if previous and not resend and clock.now() < previous.expires_at:
-            return self._challenge(previous, destination)  # a retry: no new call, no AWS call at all
+            return self._challenge(previous, destination, digits)  # a retry: no new call, no AWS call at all
 
         try:
-            issued = self._store.issue(user=username, destination=destination)
+            issued = self._store.issue(user=username, destination=destination, known_user=not user_not_found)
+        except ResendTooSoon as exc:
+            if exc.live is None:
+                raise self._refusal(exc) from None
+            logger.info("otp reused inside the resend cooldown")
+            live = ChallengeRef(challenge_id=exc.live.challenge_id, expires_at=int(exc.live.expires_at))
+            return self._challenge(live, destination, digits)
         except OtpError as exc:
-            refusal, message = _USER_MESSAGES.get(type(exc), ("Rejected", "Please try again later."))
-            logger.info("otp issue refused", extra={"refusal": refusal})
-            raise UserFacingError(message, code=refusal) from None
+            raise self._refusal(exc) from None
         ref = ChallengeRef(challenge_id=issued.challenge_id, expires_at=int(issued.expires_at))
 
         if real_number is None:
             self._pause(self._latency.value)
+            self._store.seal_for_contact(issued, str(uuid.uuid4()))  # the same KMS and DynamoDB calls as a call
         else:
-            self._call(real_number, ref)
-        return self._challenge(ref, destination)
+            self._call(real_number, issued, time_left)
+        return self._challenge(ref, destination, digits)
 
     def verify(self, *, username: str, private_parameters: Mapping[str, str], answer: object,
-               resend: bool) -> bool:
+               resend: bool, user_not_found: bool = False) -> bool:
         """True only for the right code on a live challenge of this user (a resend request is no answer)."""
         challenge_id = private_parameters.get("challengeId", "")
         if resend or not challenge_id:
             return False
-        outcome = self._store.verify(challenge_id=challenge_id, user=username, code=answer)  # type: ignore[arg-type]
+        outcome = self._store.verify(challenge_id=challenge_id, user=username, code=answer,
+                                     known_user=not user_not_found)
         logger.info("otp verified", extra={"outcome": outcome.value})
         return outcome is VerifyOutcome.OK
 
-    def _call(self, number: str, ref: ChallengeRef) -> None:
+    def _refusal(self, exc: OtpError) -> UserFacingError:
+        refusal, message = _USER_MESSAGES.get(type(exc), ("Rejected", UNAVAILABLE))
+        logger.info("otp issue refused", extra={"refusal": refusal})
+        return UserFacingError(message, code=refusal)
+
+    def _call(self, number: str, issued: IssuedOtp, time_left: Callable[[], float] | None) -> None:
         if self._sender is None:
             raise RuntimeError("voice sender is not configured for this function")
         started = time.monotonic()
         try:
-            placed = self._sender().place_call(
-                number,
-                attributes={"challengeId": ref.challenge_id},
-                client_token=ref.challenge_id,
-            )
+            placed = self._sender().place_call(number, client_token=issued.challenge_id, time_left=time_left)
         except DeliveryError as exc:
-            logger.error("voice call failed", extra={"reason": exc.reason, "detail": str(exc)})
-            raise UserFacingError(CALL_FAILED, code="DeliveryFailed") from None
+            # The caller is answered exactly as if the call went through (an error here would tell an
+            # attacker the user exists); the send is refunded so the user can ask again at once.
+            refunded = self._store.refund(issued)
+            logger.error("voice call failed", extra={"reason": exc.reason, "detail": str(exc), "refunded": refunded})
+            return
         self._latency.observe(time.monotonic() - started)
+        self._store.seal_for_contact(issued, placed.contact_id)
         logger.info("voice call placed", extra={"contact_id": placed.contact_id, "attempts": placed.attempts})
 
-    def _challenge(self, ref: ChallengeRef, destination: str) -> Challenge:
+    def _challenge(self, ref: ChallengeRef, destination: str, digits: int) -> Challenge:
         return Challenge(
-            public_parameters={"channel": CHANNEL, "destination": mask(destination)},
+            public_parameters={"channel": CHANNEL, "destination": hint(destination, digits=digits)},
             private_parameters={"challengeId": ref.challenge_id},
             metadata=ref.to_metadata(),
         )
 
     def _decoy_number(self, username: str) -> str:
-        """A stable, plausible North American number derived from the username with the HMAC key."""
+        """A stable, plausible number derived from the username with the HMAC key (never shown in full)."""
         digest = hmac.new(self._hmac_key(), b"decoy-number:" + username.encode(), hashlib.sha256).digest()
         digits = str(int.from_bytes(digest[:8], "big")).zfill(20)
         return f"+1{2 + int(digits[0]) % 8}{digits[1:10]}"

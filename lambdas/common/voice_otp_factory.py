@@ -8,7 +8,7 @@ from collections.abc import Callable
 from lambdas.common.delivery import VoiceCallSender
 from lambdas.common.keys import hmac_key_loader
 from lambdas.common.otp import OtpStore
-from lambdas.common.settings import otp_settings, voice_settings
+from lambdas.common.settings import otp_policy, otp_settings, voice_settings
 from lambdas.common.voice_otp import VoiceOtpMethod
 
 
@@ -22,7 +22,7 @@ def _hmac_key() -> Callable[[], bytes]:
 def otp_store() -> OtpStore:
     """The configured OTP store (the voice prompt function uses it on its own)."""
     settings = otp_settings()
-    return OtpStore(settings.table_name, _hmac_key(), settings.policy(), code_key_id=settings.code_key_id)
+    return OtpStore(settings.table_name, _hmac_key(), otp_policy(), code_key_id=settings.code_key_id)
 
 
 @functools.cache

@@ -11,12 +11,11 @@ from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.common.auth_flow import CUSTOM_CHALLENGE, wants_resend
-from lambdas.common.errors import UserFacingError
+from lambdas.common.errors import UNAVAILABLE, UserFacingError
 from lambdas.common.logging import get_logger
 from lambdas.common.voice_otp_factory import voice_otp_method
 
 logger = get_logger("create_auth_challenge")
-UNAVAILABLE = "Sign-in is temporarily unavailable. Please try again later."
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -33,6 +32,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             user_not_found=bool(request.user_not_found),
             session=request.session,
             resend=wants_resend(request.client_metadata),
+            time_left=lambda: context.get_remaining_time_in_millis() / 1000,
         )
     except UserFacingError:
         raise

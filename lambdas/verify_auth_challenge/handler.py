@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.common.auth_flow import wants_resend
-from lambdas.common.errors import UserFacingError
+from lambdas.common.errors import UNAVAILABLE, UserFacingError
 from lambdas.common.logging import get_logger
 from lambdas.common.voice_otp_factory import voice_otp_method
 
@@ -31,10 +31,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             private_parameters=request.private_challenge_parameters,
             answer=request.challenge_answer,
             resend=wants_resend(request.client_metadata),
+            user_not_found=bool(request.user_not_found),
         )
     except Exception:
         logger.exception("verify auth challenge failed")
-        raise UserFacingError("Sign-in is temporarily unavailable. Please try again later.",
-                              code="InternalError") from None
+        raise UserFacingError(UNAVAILABLE, code="InternalError") from None
     trigger.response.answer_correct = correct
     return trigger.raw_event

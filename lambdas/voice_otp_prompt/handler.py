@@ -1,8 +1,13 @@
 """Invoked by the outbound Connect flow: returns the SSML that reads the caller's code, digit by digit.
 
-The code is never a contact attribute (those persist in the contact record and Contact Search); the flow
+The code is bound to the one outbound contact the Create trigger placed: it is revealed only to that
+ContactId (recorded from ``StartOutboundVoiceContact``'s answer), only on a contact that API initiated
+(``StartOutboundVoiceContact`` contacts have ``InitiationMethod`` ``API``; an inbound call with a spoofed
+caller ID has ``INBOUND``), and at most twice. The contact carries no attribute naming the challenge, and the
+code is never a contact attribute (those persist in the contact record and Contact Search): the flow
 receives it only in ``$.External`` for the message block, with flow logging disabled beforehand.
 https://docs.aws.amazon.com/connect/latest/adminguide/connect-lambda-functions.html
+https://docs.aws.amazon.com/connect/latest/APIReference/API_StartOutboundVoiceContact.html
 """
 
 from __future__ import annotations
@@ -16,11 +21,11 @@ from lambdas.common.logging import get_logger
 from lambdas.common.voice_otp_factory import otp_store
 
 logger = get_logger("voice_otp_prompt")
-CHALLENGE_ATTRIBUTE = "challengeId"
+OUTBOUND_API_INITIATION = "API"  # what StartOutboundVoiceContact contacts carry
 
 
 class PromptUnavailable(Exception):
-    """No live challenge for this call; Connect takes the block's error branch (a polite goodbye)."""
+    """No code for this call; Connect takes the block's error branch (a polite goodbye)."""
 
 
 def render_prompt(code: str) -> str:
@@ -36,17 +41,18 @@ def render_prompt(code: str) -> str:
 
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
-    """``{"prompt": SSML}`` for the call's challenge, only to the number the challenge was issued for."""
+    """``{"prompt": SSML}`` for the outbound contact that delivers a code, and for no other contact."""
     contact = ConnectContactFlowEvent(event).contact_data
-    challenge_id = contact.attributes.get(CHALLENGE_ATTRIBUTE)
-    destination = contact.customer_endpoint.address if contact.customer_endpoint else None
-    if not isinstance(challenge_id, str) or not challenge_id or not destination:
-        logger.warning("prompt requested without a challenge or a customer endpoint",
-                       extra={"contact_id": contact.contact_id})
-        raise PromptUnavailable("no challenge for this contact")
-    code = otp_store().reveal_code(challenge_id=challenge_id, destination=destination)
+    contact_id = contact.get("ContactId")
+    initiation = contact.get("InitiationMethod")  # an open AWS string: read raw, compared to the one we accept
+    if initiation != OUTBOUND_API_INITIATION or not isinstance(contact_id, str) or not contact_id:
+        logger.warning("prompt requested by a contact that is not an OTP call",
+                       extra={"contact_id": contact_id if isinstance(contact_id, str) else None,
+                              "initiation_method": initiation if isinstance(initiation, str) else None})
+        raise PromptUnavailable("not an outbound OTP call")
+    code = otp_store().reveal_for_contact(contact_id)
     if code is None:
-        logger.warning("prompt requested for a challenge that is not live", extra={"contact_id": contact.contact_id})
-        raise PromptUnavailable("challenge is not live")
-    logger.info("prompt served", extra={"contact_id": contact.contact_id})
+        logger.warning("prompt requested for a contact with no live code to reveal", extra={"contact_id": contact_id})
+        raise PromptUnavailable("no live code for this contact")
+    logger.info("prompt served", extra={"contact_id": contact_id})
     return {"prompt": render_prompt(code)}

@@ -42,6 +42,11 @@ def fake_otp_prompt(event: dict[str, Any], context: Any) -> dict[str, str]:
     return {"prompt": render_prompt(FAKE_CODE)}
 
 
+def prompt_must_not_run(event: dict[str, Any], context: Any) -> dict[str, str]:
+    """A prompt Lambda that fails loudly: for flows that must never fetch the code."""
+    raise AssertionError("the code was fetched on a call that never pressed 1")
+
+
 def _text(content: str) -> dict[str, str]:
     """A PlainText message."""
     return {"contentType": "PlainText", "content": content}

@@ -36,7 +36,7 @@ def test_signin_for_an_unknown_user_needs_a_password(capsys: pytest.CaptureFixtu
 
 def test_flow_without_a_live_challenge_apologises_and_hangs_up(capsys: pytest.CaptureFixture[str]) -> None:
     flow = REPO / "contact_flows" / "outbound_voice_otp.json"
-    assert main(["flow", str(flow), "--attr", "challengeId=nope", "--initiation", "API"]) == 0
+    assert main(["flow", str(flow), "--press", "1", "--initiation", "API"]) == 0
     out = capsys.readouterr().out
     assert "Sorry, we could not read your code" in out
 

@@ -53,5 +53,6 @@ def test_a_project_code_hook_starts_the_runtime_which_rings_the_scripts_phone(
     assert seen["skew"] >= 119
     assert seen["lambda_clock_skew"] >= 119  # the Lambdas read the script's clock, advanced before the start
     assert seen["signed_in"].challenge_name == "CUSTOM_CHALLENGE"
-    assert "PHONE  < call from +15550100999: 'Your verification code is" in result.transcript
+    assert "PHONE  < call from +15550100999: 'Hello. This is a call with the verification code" in result.transcript
+    assert "Your verification code is" in result.transcript
     assert world.phone.calls[0].digits_heard()

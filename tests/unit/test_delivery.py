@@ -9,7 +9,7 @@ import pytest
 from botocore.stub import Stubber
 
 from lambdas.common import aws
-from lambdas.common.delivery import CONNECT_ERROR_MEANINGS, DeliveryError, VoiceCallSender
+from lambdas.common.delivery import CONNECT_ERROR_MEANINGS, RESERVE_AFTER_CALL_SECONDS, DeliveryError, VoiceCallSender
 from lambdas.common.phone import InvalidPhoneNumber
 from lambdas.common.settings import VoiceSettings
 
@@ -27,16 +27,16 @@ def stub() -> Iterator[Stubber]:
 
 def expected(token: str = "chal-1") -> dict[str, Any]:
     return {"DestinationPhoneNumber": DEST, "ContactFlowId": "flow-1", "InstanceId": "inst-1",
-            "SourcePhoneNumber": "+15550100999", "Attributes": {"challengeId": "chal-1"}, "ClientToken": token}
+            "SourcePhoneNumber": "+15550100999", "Attributes": {}, "ClientToken": token}
 
 
 def sender(sleeps: list[float]) -> VoiceCallSender:
     return VoiceCallSender(SETTINGS, max_attempts=3, base_delay=0.1, max_delay=0.8, sleep=sleeps.append)
 
 
-def test_places_the_call_with_only_the_challenge_id(stub: Stubber) -> None:
+def test_places_the_call_with_no_attributes_and_the_challenge_id_as_token(stub: Stubber) -> None:
     stub.add_response("start_outbound_voice_contact", {"ContactId": "contact-1"}, expected())
-    placed = sender([]).place_call(DEST, attributes={"challengeId": "chal-1"}, client_token="chal-1")
+    placed = sender([]).place_call(DEST, client_token="chal-1")
     assert (placed.contact_id, placed.attempts) == ("contact-1", 1)
 
 
@@ -46,7 +46,7 @@ def test_throttling_is_retried_with_bounded_jitter_and_the_same_token(stub: Stub
                               expected_params=expected())
     stub.add_response("start_outbound_voice_contact", {"ContactId": "contact-2"}, expected())
     sleeps: list[float] = []
-    placed = sender(sleeps).place_call(DEST, attributes={"challengeId": "chal-1"}, client_token="chal-1")
+    placed = sender(sleeps).place_call(DEST, client_token="chal-1")
     assert placed.attempts == 3
     assert len(sleeps) == 2
     assert all(0 <= s <= 0.8 for s in sleeps)
@@ -56,7 +56,7 @@ def test_throttling_gives_up_after_max_attempts(stub: Stubber) -> None:
     for _ in range(3):
         stub.add_client_error("start_outbound_voice_contact", "ThrottlingException", http_status_code=429)
     with pytest.raises(DeliveryError) as info:
-        sender([]).place_call(DEST, attributes={"challengeId": "chal-1"}, client_token="chal-1")
+        sender([]).place_call(DEST, client_token="chal-1")
     assert info.value.reason == "ThrottlingException"
     assert info.value.retryable
     assert "after 3 attempt(s)" in str(info.value)
@@ -69,7 +69,7 @@ def test_configuration_errors_are_not_retried_and_explained(stub: Stubber, code:
     stub.add_client_error("start_outbound_voice_contact", code)
     sleeps: list[float] = []
     with pytest.raises(DeliveryError) as info:
-        sender(sleeps).place_call(DEST, attributes={"challengeId": "chal-1"}, client_token="chal-1")
+        sender(sleeps).place_call(DEST, client_token="chal-1")
     assert info.value.reason == code
     assert not info.value.retryable
     assert CONNECT_ERROR_MEANINGS[code] in str(info.value)
@@ -88,3 +88,52 @@ def test_destination_must_be_e164_and_no_call_is_made(stub: Stubber, bad: Any) -
 def test_source_number_is_validated_at_construction() -> None:
     with pytest.raises(InvalidPhoneNumber):
         VoiceCallSender(VoiceSettings(instance_id="i", contact_flow_id="f", source_phone_number="0800 123"))
+
+
+class TriggerBudget:
+    """A Lambda's remaining time, driven by the time the sender spends (a fake clock, no real sleeping).
+
+    Every Connect attempt is charged its worst case: the client's connect + read timeouts, as configured.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.left = seconds
+
+    def time_left(self) -> float:
+        return self.left
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0
+        self.left -= seconds
+
+    def charge_attempt(self, **_: Any) -> None:
+        self.left -= aws.CONNECT_ATTEMPT_WORST_CASE_SECONDS
+
+
+def test_the_connect_client_has_one_sdk_attempt_and_timeouts_that_fit_twice_in_the_trigger_budget() -> None:
+    config = aws.client("connect").meta.config
+    assert config.retries["total_max_attempts"] == 1, "our loop retries: the SDK must not retry as well"
+    assert config.connect_timeout + config.read_timeout == aws.CONNECT_ATTEMPT_WORST_CASE_SECONDS
+    assert 2 * aws.CONNECT_ATTEMPT_WORST_CASE_SECONDS + RESERVE_AFTER_CALL_SECONDS < 5
+
+
+@pytest.mark.parametrize("budget", [5.0, 4.2, 3.1, 2.9])
+def test_retries_never_outlast_the_trigger_budget_even_when_every_attempt_times_out(budget: float) -> None:
+    """Worst case: every attempt takes its full timeouts and is throttled. The sender stops starting
+    attempts while one more could not finish with the reserve left, so Cognito's 5 s always hold."""
+    clock = TriggerBudget(budget)
+    aws.client("connect").meta.events.register("before-call.connect.StartOutboundVoiceContact", clock.charge_attempt)
+    slow = VoiceCallSender(SETTINGS, max_attempts=3, base_delay=0.1, max_delay=0.8, sleep=clock.sleep)
+    with Stubber(aws.client("connect")) as stub:
+        for _ in range(3):  # more than the budget allows: the ones not attempted stay queued
+            stub.add_client_error("start_outbound_voice_contact", "ThrottlingException", http_status_code=429)
+        with pytest.raises(DeliveryError):
+            slow.place_call(DEST, client_token="chal-1", time_left=clock.time_left)
+    assert clock.left >= RESERVE_AFTER_CALL_SECONDS, "the work after the call still has its reserve"
+
+
+def test_no_attempt_is_started_without_time_for_it(stub: Stubber) -> None:
+    with pytest.raises(DeliveryError) as info:
+        sender([]).place_call(DEST, client_token="chal-1", time_left=lambda: 2.6)
+    assert info.value.reason == "DeadlineReached"
+    assert info.value.retryable

@@ -26,6 +26,7 @@ from lambdas.common.otp import (
     OtpPolicy,
     OtpStore,
     ResendTooSoon,
+    SendBudgetExhausted,
     SendLimitExceeded,
     VerifyOutcome,
 )
@@ -37,6 +38,7 @@ KEY = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZab"
 ALICE_PHONE = "+15550100100"
 BOB_PHONE = "+15550100199"
 T0 = 1_700_000_000.0
+CONTACT = "6b7e3c1a-0d4f-4e8a-9c2b-1f0e5d6c7a8b"
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -120,6 +122,12 @@ def failures(user: str) -> int:
     return int(item(f"USER#{user}").get("failures", {"N": "0"})["N"])
 
 
+def reveal(store: OtpStore, issued: IssuedOtp, contact: str = CONTACT) -> str | None:
+    """Seal ``issued`` for ``contact`` (as the Create trigger does after the call) and reveal it once."""
+    store.seal_for_contact(issued, contact)
+    return store.reveal_for_contact(contact)
+
+
 def wrong_code(issued: IssuedOtp) -> str:
     """A well-formed code that is not the issued one."""
     return f"{(int(issued.code) + 1) % 10 ** len(issued.code):0{len(issued.code)}d}"
@@ -158,7 +166,7 @@ def test_issue_covers_every_code_including_edges(
 
     assert bounds == [10**6]  # one draw, uniform over all 10**6 codes
     assert issued.code == expected
-    assert store.reveal_code(challenge_id=issued.challenge_id) == expected
+    assert reveal(store, issued) == expected
     assert store.verify(challenge_id=issued.challenge_id, user="alice", code=expected) is VerifyOutcome.OK
 
 
@@ -199,8 +207,11 @@ def test_configured_length_is_used(make_store: Callable[..., OtpStore]) -> None:
 @pytest.mark.parametrize("bad", [
     {"length": 5}, {"length": 11}, {"ttl_seconds": 29}, {"ttl_seconds": 601}, {"max_attempts": 0},
     {"max_attempts": 11}, {"lockout_threshold": 0}, {"lockout_threshold": 101}, {"lockout_seconds": 0},
-    {"resend_cooldown_seconds": 0}, {"send_limit": 0}, {"send_window_seconds": -1}, {"length": 6.5},
-    {"max_attempts": True},
+    {"lockout_seconds": 86_401}, {"failure_ceiling": 0}, {"failure_ceiling": 101},
+    {"resend_cooldown_seconds": -1}, {"resend_cooldown_seconds": 601}, {"send_limit": 0}, {"send_limit": 21},
+    {"send_window_seconds": 59}, {"send_window_seconds": 86_401}, {"daily_send_limit": 0},
+    {"daily_send_limit": 51}, {"global_sends_per_minute": 0}, {"global_sends_per_minute": 6001},
+    {"global_send_burst": 0}, {"global_send_burst": 6001}, {"length": 6.5}, {"max_attempts": True},
 ])
 def test_policy_rejects_out_of_bounds(bad: dict[str, Any]) -> None:
     (name,) = bad
@@ -213,8 +224,27 @@ def test_policy_defaults_and_edges() -> None:
     assert (default.length, default.ttl_seconds, default.max_attempts) == (6, 300, 3)
     assert (default.lockout_threshold, default.lockout_seconds) == (10, 900)
     assert (default.resend_cooldown_seconds, default.send_limit, default.send_window_seconds) == (30, 5, 3600)
-    OtpPolicy(length=10, ttl_seconds=600, max_attempts=10, lockout_threshold=100)
-    OtpPolicy(length=6, ttl_seconds=30, max_attempts=1, lockout_threshold=1)
+    assert (default.failure_ceiling, default.daily_send_limit) == (100, 10)
+    assert (default.global_sends_per_minute, default.global_send_burst) == (30, 30)
+    OtpPolicy(length=10, ttl_seconds=600, max_attempts=10, lockout_threshold=100, lockout_seconds=86_400,
+              failure_ceiling=100, resend_cooldown_seconds=600, send_limit=20, send_window_seconds=86_400,
+              daily_send_limit=50, global_sends_per_minute=6000, global_send_burst=6000)
+    OtpPolicy(length=6, ttl_seconds=30, max_attempts=1, lockout_threshold=1, lockout_seconds=1, failure_ceiling=1,
+              resend_cooldown_seconds=0, send_limit=1, send_window_seconds=60, daily_send_limit=1,
+              global_sends_per_minute=1, global_send_burst=1)
+
+
+def test_ceiling_below_the_lockout_threshold_is_refused() -> None:
+    with pytest.raises(ValueError, match="failure_ceiling"):
+        OtpPolicy(lockout_threshold=10, failure_ceiling=9)
+
+
+def test_lockout_backs_off_per_step_and_the_ceiling_never_ends() -> None:
+    policy = OtpPolicy(lockout_threshold=10, lockout_seconds=900, failure_ceiling=100)
+    assert [policy.lockout_for(n) for n in (0, 1, 9, 11, 99)] == [None] * 5
+    assert [policy.lockout_for(10 * step) for step in range(1, 10)] == [
+        900, 1800, 3600, 7200, 14_400, 28_800, 57_600, 86_400, 86_400]  # doubling, capped at a day
+    assert policy.lockout_for(100) == policy.lockout_for(150) == float("inf")
 
 
 # --- storage ------------------------------------------------------------------------------------------
@@ -228,7 +258,7 @@ def test_table_never_holds_code_number_or_key(store: OtpStore, monkeypatch: pyte
     items = aws.client("dynamodb").scan(TableName=TABLE)["Items"]
     values = [text for stored in items for text in all_values(stored)]
 
-    assert {stored["pk"]["S"].split("#")[0] for stored in items} == {"CHALLENGE", "USER", "DEST"}
+    assert {stored["pk"]["S"].split("#")[0] for stored in items} == {"CHALLENGE", "USER", "DEST", "BUDGET"}
     for secret in ("472913", ALICE_PHONE, ALICE_PHONE[1:], KEY.decode()):
         assert not any(secret in text for text in values), secret
     stored = challenge(issued)
@@ -261,7 +291,7 @@ def test_ttl_attribute_is_cleanup_after_expiry(store: OtpStore, time_: FakeClock
     issued = store.issue(user="alice", destination=ALICE_PHONE)
     assert issued.expires_at == T0 + 300
     assert int(challenge(issued)["expires_at"]["N"]) > issued.expires_at
-    assert int(item(f"DEST#{challenge(issued)['dest']['S']}")["expires_at"]["N"]) > T0 + 3600
+    assert int(item(f"DEST#{challenge(issued)['dest']['S']}")["expires_at"]["N"]) > T0 + 86_400  # the daily cap
 
 
 def test_code_never_in_repr_or_refusals(store: OtpStore) -> None:
@@ -281,7 +311,6 @@ def test_correct_code_once_then_used(store: OtpStore) -> None:
     first, replay = (store.verify(challenge_id=issued.challenge_id, user="alice", code=issued.code)
                      for _ in range(2))
     assert (first, replay) == (VerifyOutcome.OK, VerifyOutcome.USED)
-    assert "code_ct" not in challenge(issued)
 
 
 MALFORMED: dict[str, Callable[[str], Any]] = {
@@ -305,13 +334,12 @@ def test_malformed_codes_are_wrong_and_count(store: OtpStore) -> None:
         assert failures(user) == 1, name
 
 
-def test_attempt_limit_exhausts_and_drops_code_copy(store: OtpStore) -> None:
+def test_attempt_limit_exhausts_the_challenge(store: OtpStore) -> None:
     issued = store.issue(user="alice", destination=ALICE_PHONE)
     outcomes = [store.verify(challenge_id=issued.challenge_id, user="alice", code=wrong_code(issued))
                 for _ in range(3)]
     assert outcomes == [VerifyOutcome.WRONG] * 3
-    assert "code_ct" not in challenge(issued)
-    assert store.reveal_code(challenge_id=issued.challenge_id) is None
+    assert "current_id" not in item("USER#alice"), "an exhausted challenge is no longer the one to reuse"
     assert store.verify(challenge_id=issued.challenge_id, user="alice", code=issued.code) \
         is VerifyOutcome.EXHAUSTED
     assert failures("alice") == 3  # the refused correct code is not a failure
@@ -320,11 +348,12 @@ def test_attempt_limit_exhausts_and_drops_code_copy(store: OtpStore) -> None:
 def test_expiry_is_checked_against_the_clock(store: OtpStore, time_: FakeClock) -> None:
     late = store.issue(user="alice", destination=ALICE_PHONE)
     in_time = store.issue(user="bob", destination=BOB_PHONE)
+    store.seal_for_contact(late, CONTACT)
     time_.advance(299.9)
     assert store.verify(challenge_id=in_time.challenge_id, user="bob", code=in_time.code) is VerifyOutcome.OK
-    assert store.reveal_code(challenge_id=late.challenge_id) == late.code
+    assert store.reveal_for_contact(CONTACT) == late.code
     time_.advance(0.1)
-    assert store.reveal_code(challenge_id=late.challenge_id) is None
+    assert store.reveal_for_contact(CONTACT) is None
     assert store.verify(challenge_id=late.challenge_id, user="alice", code=late.code) is VerifyOutcome.EXPIRED
 
 
@@ -370,6 +399,7 @@ def test_lockout_refuses_everything_until_the_cool_off(
         store.verify(challenge_id="unknown-challenge-id-000", user="alice", code="123456")
 
     assert store.is_locked("alice") == 120
+    assert store.status("alice").failures == 3
     assert store.verify(challenge_id=live.challenge_id, user="alice", code=live.code) is VerifyOutcome.LOCKED
     time_.advance(100)
     with pytest.raises(LockedOut) as locked:
@@ -394,7 +424,7 @@ def test_locked_attempts_do_not_count(make_store: Callable[..., OtpStore], time_
         assert store.verify(challenge_id="unknown-challenge-id-000", user="alice", code="1") \
             is VerifyOutcome.LOCKED
     time_.advance(60)
-    assert failures("alice") == 0
+    assert failures("alice") == 1, "the count survives the lockout; only a success resets it"
     assert store.is_locked("alice") is None
 
 
@@ -463,36 +493,173 @@ def test_transaction_conflict_becomes_resend_too_soon(store: OtpStore) -> None:
                 if stored["pk"]["S"].startswith("CHALLENGE#")]
 
 
-# --- encrypted code copy -------------------------------------------------------------------------------
+# --- encrypted code copy, bound to one outbound contact --------------------------------------------------
 
 
-def test_reveal_code_only_to_the_right_destination(store: OtpStore) -> None:
+def test_the_copy_is_revealed_only_to_its_contact_and_only_twice(store: OtpStore) -> None:
     issued = store.issue(user="alice", destination=ALICE_PHONE)
-    assert store.reveal_code(challenge_id=issued.challenge_id, destination=ALICE_PHONE) == issued.code
-    assert store.reveal_code(challenge_id=issued.challenge_id, destination=BOB_PHONE) is None
-    assert store.reveal_code(challenge_id="unknown-challenge-id-000") is None
-    store.verify(challenge_id=issued.challenge_id, user="alice", code=issued.code)
-    assert store.reveal_code(challenge_id=issued.challenge_id, destination=ALICE_PHONE) is None
+    store.seal_for_contact(issued, CONTACT)
+    assert store.reveal_for_contact("another-contact-id") is None
+    assert store.reveal_for_contact(CONTACT) == issued.code
+    assert store.reveal_for_contact(CONTACT) == issued.code  # Connect's one retry of the prompt
+    assert store.reveal_for_contact(CONTACT) is None         # a third ask (50 replays before) gets nothing
+    for bad in (None, "", 42, "not a contact id!", "x" * 300):
+        assert store.reveal_for_contact(bad) is None
 
 
-def test_code_copy_is_bound_to_its_challenge_by_encryption_context(store: OtpStore, kms_key: str) -> None:
-    issued = store.issue(user="alice", destination=ALICE_PHONE)
-    ciphertext = challenge(issued)["code_ct"]["B"]
-    kms = aws.client("kms")
-    plain = kms.decrypt(CiphertextBlob=ciphertext, KeyId=kms_key,
-                        EncryptionContext={"purpose": "voice-otp", "challenge_id": issued.challenge_id})
-    assert plain["Plaintext"] == issued.code.encode()
+def test_a_contact_is_sealed_once(store: OtpStore, time_: FakeClock) -> None:
+    first = store.issue(user="alice", destination=ALICE_PHONE)
+    store.seal_for_contact(first, CONTACT)
+    time_.advance(31)
+    second = store.issue(user="alice", destination=ALICE_PHONE)
     with pytest.raises(ClientError):
-        kms.decrypt(CiphertextBlob=ciphertext, KeyId=kms_key,
-                    EncryptionContext={"purpose": "voice-otp", "challenge_id": "another-challenge"})
+        store.seal_for_contact(second, CONTACT)
+    assert store.reveal_for_contact(CONTACT) == first.code
+
+
+def test_code_copy_is_bound_to_challenge_and_contact_by_encryption_context(store: OtpStore, kms_key: str) -> None:
+    issued = store.issue(user="alice", destination=ALICE_PHONE)
+    store.seal_for_contact(issued, CONTACT)
+    ciphertext = item(f"CONTACT#{CONTACT}")["code_ct"]["B"]
+    assert "code_ct" not in challenge(issued), "the challenge item never holds a decryptable copy"
+    kms = aws.client("kms")
+    context = {"purpose": "voice-otp", "challenge_id": issued.challenge_id, "contact_id": CONTACT}
+    assert kms.decrypt(CiphertextBlob=ciphertext, KeyId=kms_key, EncryptionContext=context)["Plaintext"] \
+        == issued.code.encode()
+    for swapped in ({"challenge_id": "another-challenge"}, {"contact_id": "another-contact"}):
+        with pytest.raises(ClientError):
+            kms.decrypt(CiphertextBlob=ciphertext, KeyId=kms_key, EncryptionContext={**context, **swapped})
+
+
+def test_a_copy_moved_to_another_contact_cannot_be_read(store: OtpStore) -> None:
+    issued = store.issue(user="alice", destination=ALICE_PHONE)
+    store.seal_for_contact(issued, CONTACT)
+    moved = {**item(f"CONTACT#{CONTACT}"), "pk": {"S": "CONTACT#attacker-contact"}}
+    aws.client("dynamodb").put_item(TableName=TABLE, Item=moved)
+    with pytest.raises(ClientError):  # the context names the contact it was sealed for
+        store.reveal_for_contact("attacker-contact")
 
 
 def test_no_code_copy_without_a_kms_key(make_store: Callable[..., OtpStore], calls: list[str]) -> None:
     store = make_store(encrypt=False)
     issued = store.issue(user="alice", destination=ALICE_PHONE)
-    assert "code_ct" not in challenge(issued)
-    assert store.reveal_code(challenge_id=issued.challenge_id) is None
+    with pytest.raises(RuntimeError):
+        store.seal_for_contact(issued, CONTACT)
+    assert store.reveal_for_contact(CONTACT) is None
     assert not [call for call in calls if call.startswith("kms.")]
+
+
+# --- the failure ceiling, administrator reset, unknown users ---------------------------------------------
+
+
+def test_failures_count_across_lockouts_with_backoff_up_to_the_ceiling(
+    make_store: Callable[..., OtpStore], time_: FakeClock
+) -> None:
+    store = make_store(OtpPolicy(lockout_threshold=2, lockout_seconds=60, failure_ceiling=6))
+    durations = []
+    for _ in range(3):
+        for _ in range(2):
+            assert store.verify(challenge_id="unknown-challenge-id-000", user="alice", code="1") \
+                is VerifyOutcome.NOT_FOUND
+        durations.append(store.is_locked("alice"))
+        time_.advance(durations[-1] or 0)
+    assert durations == [60, 120, float("inf")]
+    assert failures("alice") == 6
+    time_.advance(365 * 86_400)  # a year later: still locked, nothing expires it
+    assert store.is_locked("alice") == float("inf")
+    with pytest.raises(LockedOut) as locked:
+        store.issue(user="alice", destination=ALICE_PHONE)
+    assert locked.value.retry_after is None
+    assert store.status("alice").needs_administrator
+
+
+def test_an_administrator_clears_the_ceiling_and_the_user_signs_in(
+    make_store: Callable[..., OtpStore], time_: FakeClock
+) -> None:
+    store = make_store(OtpPolicy(lockout_threshold=1, lockout_seconds=1, failure_ceiling=1))
+    store.verify(challenge_id="unknown-challenge-id-000", user="alice", code="1")
+    assert store.status("alice").needs_administrator
+    before = store.clear_failures("alice")
+    assert (before.failures, before.needs_administrator) == (1, True)
+    assert store.status("alice").failures == 0
+    issued = store.issue(user="alice", destination=ALICE_PHONE)
+    assert store.verify(challenge_id=issued.challenge_id, user="alice", code=issued.code) is VerifyOutcome.OK
+
+
+def test_clearing_an_unknown_user_writes_nothing(store: OtpStore) -> None:
+    with pytest.raises(ClientError):
+        store.clear_failures("nobody")
+    assert item("USER#nobody") == {}
+
+
+def test_unknown_users_state_expires_but_a_known_users_never_does(store: OtpStore) -> None:
+    store.issue(user="ghost", destination=ALICE_PHONE, known_user=False)
+    store.verify(challenge_id="unknown-challenge-id-000", user="ghost2", code="1", known_user=False)
+    store.issue(user="alice", destination=BOB_PHONE)
+    store.verify(challenge_id="unknown-challenge-id-000", user="alice", code="1")
+    for ghost in ("ghost", "ghost2"):
+        assert int(item(f"USER#{ghost}")["expires_at"]["N"]) == T0 + 90 * 86_400
+    assert "expires_at" not in item("USER#alice")
+
+
+# --- reuse inside the cooldown, refunds, daily cap, deployment budget ------------------------------------
+
+
+def test_inside_the_cooldown_the_live_challenge_is_offered_for_reuse(store: OtpStore, time_: FakeClock) -> None:
+    first = store.issue(user="alice", destination=ALICE_PHONE)
+    time_.advance(10)
+    with pytest.raises(ResendTooSoon) as too_soon:
+        store.issue(user="alice", destination=ALICE_PHONE)
+    assert too_soon.value.live is not None
+    assert (too_soon.value.live.challenge_id, too_soon.value.live.expires_at) == (first.challenge_id, T0 + 300)
+    store.verify(challenge_id=first.challenge_id, user="alice", code=first.code)
+    with pytest.raises(ResendTooSoon) as after_use:
+        store.issue(user="alice", destination=ALICE_PHONE)
+    assert after_use.value.live is None, "a used challenge is never offered again"
+
+
+def test_a_refund_gives_back_the_cooldown_the_sends_and_the_budget(
+    make_store: Callable[..., OtpStore], time_: FakeClock
+) -> None:
+    store = make_store(OtpPolicy(send_limit=1, global_send_burst=1, global_sends_per_minute=1))
+    before = item("USER#alice")
+    issued = store.issue(user="alice", destination=ALICE_PHONE)
+    assert store.refund(issued) is True
+    assert challenge(issued)["used"] == {"BOOL": True}, "the undelivered code is retired"
+    assert item("USER#alice").get("sends") == before.get("sends", {"L": []})
+    again = store.issue(user="alice", destination=ALICE_PHONE)  # no cooldown, no send limit, budget back
+    assert again.challenge_id != issued.challenge_id
+    assert store.refund(issued) is False, "a stale refund never undoes a later send"
+
+
+def test_daily_cap_per_user_and_per_number(make_store: Callable[..., OtpStore], time_: FakeClock) -> None:
+    store = make_store(OtpPolicy(send_limit=20, send_window_seconds=3600, daily_send_limit=3))
+    for _ in range(3):
+        store.issue(user="alice", destination=ALICE_PHONE)
+        time_.advance(3601)
+    with pytest.raises(SendLimitExceeded) as capped:
+        store.issue(user="alice", destination=BOB_PHONE)
+    assert capped.value.retry_after == 86_400 - 3 * 3601
+    with pytest.raises(SendLimitExceeded):
+        store.issue(user="mallory", destination=ALICE_PHONE)  # the victim's number is capped for everyone
+    time_.advance(86_400 - 3 * 3601)
+    store.issue(user="alice", destination=BOB_PHONE)
+
+
+def test_deployment_budget_refuses_when_spent_and_refills(
+    make_store: Callable[..., OtpStore], time_: FakeClock
+) -> None:
+    store = make_store(OtpPolicy(global_sends_per_minute=60, global_send_burst=3))
+    for n in range(3):
+        store.issue(user=f"user{n}", destination=f"+1555014{n:04d}")
+    with pytest.raises(SendBudgetExhausted) as spent:
+        store.issue(user="user9", destination="+15550149999")
+    assert spent.value.retry_after == pytest.approx(1.0)
+    assert not item("USER#user9"), "a refused send writes nothing"
+    time_.advance(1)
+    store.issue(user="user9", destination="+15550149999")
+    with pytest.raises(SendBudgetExhausted):
+        store.issue(user="user10", destination="+15550149998")
 
 
 # --- AWS call budget ----------------------------------------------------------------------------------
@@ -500,7 +667,11 @@ def test_no_code_copy_without_a_kms_key(make_store: Callable[..., OtpStore], cal
 
 def test_aws_call_budget(store: OtpStore, calls: list[str], time_: FakeClock) -> None:
     issued = store.issue(user="alice", destination=ALICE_PHONE)
-    assert calls == ["dynamodb.TransactGetItems", "kms.Encrypt", "dynamodb.TransactWriteItems"]
+    assert calls == ["dynamodb.TransactGetItems", "dynamodb.TransactWriteItems"]
+
+    calls.clear()
+    store.seal_for_contact(issued, CONTACT)
+    assert calls == ["kms.Encrypt", "dynamodb.PutItem"]
 
     calls.clear()
     with pytest.raises(ResendTooSoon):
@@ -509,15 +680,19 @@ def test_aws_call_budget(store: OtpStore, calls: list[str], time_: FakeClock) ->
 
     calls.clear()
     store.verify(challenge_id=issued.challenge_id, user="alice", code=wrong_code(issued))
-    assert calls == ["dynamodb.TransactGetItems", "dynamodb.UpdateItem", "dynamodb.UpdateItem"]
+    assert calls == ["dynamodb.TransactGetItems", "dynamodb.TransactWriteItems"]
 
     calls.clear()
     store.verify(challenge_id=issued.challenge_id, user="alice", code=issued.code)
-    assert calls == ["dynamodb.TransactGetItems", "dynamodb.UpdateItem", "dynamodb.UpdateItem"]
+    assert calls == ["dynamodb.TransactGetItems", "dynamodb.TransactWriteItems"]  # 1 read + 1 conditional write
 
     calls.clear()
-    store.reveal_code(challenge_id=issued.challenge_id)
-    assert calls == ["dynamodb.TransactGetItems"]  # consumed: no KMS call
+    store.reveal_for_contact(CONTACT)
+    assert calls == ["dynamodb.UpdateItem", "kms.Decrypt"]  # one item, one decrypt
+
+    calls.clear()
+    store.verify(challenge_id="unknown-challenge-id-000", user="alice", code="1")
+    assert calls == ["dynamodb.TransactGetItems", "dynamodb.UpdateItem"]
 
 
 # --- HMAC key loader ----------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from lambdas.common import aws, clock
-from lambdas.common.otp import OtpPolicy, OtpStore, ResendTooSoon, VerifyOutcome
+from lambdas.common.otp import OtpPolicy, OtpStore, ResendTooSoon, SendBudgetExhausted, VerifyOutcome
 from lambdas.common.tables import OTP_TABLE, create_table_kwargs
 from sim.atomic import atomic_dynamodb
 
@@ -58,6 +58,7 @@ class RaceGate:
     def __init__(self, operation: str) -> None:
         self.operation = operation
         self.log: list[str] = []
+        self._parties = 0
         self._barrier: threading.Barrier | None = None
         self._local = threading.local()
         aws.client("dynamodb").meta.events.register("before-call.dynamodb.*", self._before_call)
@@ -65,6 +66,7 @@ class RaceGate:
     def run(self, parties: int, call: Callable[[], Any]) -> list[Any]:
         """Run ``call`` in ``parties`` threads at once; results (or raised exceptions) in no given order."""
         self.log.clear()
+        self._parties = parties
         self._barrier = threading.Barrier(parties, timeout=5)
 
         def attempt() -> Any:
@@ -78,14 +80,15 @@ class RaceGate:
             return list(pool.map(lambda _: attempt(), range(parties)))
 
     def reads_all_preceded_writes(self) -> bool:
-        """True when no thread wrote before every thread had read (the dangerous interleaving)."""
+        """True when every thread had read before any thread wrote (the dangerous interleaving); reads
+        after that are retries of threads that lost the write race."""
         first_write = self.log.index(self.operation)
-        return all(entry != "read" for entry in self.log[first_write:])
+        return self.log[:first_write].count("read") >= self._parties
 
     def _before_call(self, model: Any, **_: Any) -> None:
         if model.name in ("TransactGetItems", "GetItem"):
             self.log.append("read")
-        elif model.name == self.operation and not self._local.held and self._barrier is not None:
+        elif model.name == self.operation and not getattr(self._local, "held", True) and self._barrier is not None:
             self._local.held = True
             self._barrier.wait()
             self.log.append(self.operation)
@@ -93,8 +96,8 @@ class RaceGate:
 
 @pytest.fixture
 def gate_on_update() -> RaceGate:
-    """Gate the first UpdateItem of each thread (the challenge's conditional write in verify)."""
-    return RaceGate("UpdateItem")
+    """Gate the first write of each thread (verify's one transaction over the challenge and the user)."""
+    return RaceGate("TransactWriteItems")
 
 
 def test_two_verifications_of_one_correct_code_one_wins(store: OtpStore, gate_on_update: RaceGate) -> None:
@@ -120,11 +123,11 @@ def test_parallel_wrong_guesses_never_exceed_max_attempts(store: OtpStore, gate_
 
         assert gate_on_update.reads_all_preceded_writes()
         assert outcomes.count(VerifyOutcome.WRONG) == 3
-        assert outcomes.count(VerifyOutcome.EXHAUSTED) == parties - 3
+        # the others found it exhausted, or kept losing the write race: either way nothing was checked
+        assert set(outcomes) - {VerifyOutcome.WRONG} <= {VerifyOutcome.EXHAUSTED, VerifyOutcome.CONTENDED}
         item = aws.client("dynamodb").get_item(
             TableName=TABLE, Key={"pk": {"S": f"CHALLENGE#{issued.challenge_id}"}})["Item"]
         assert item["attempts"] == {"N": "3"}
-        assert "code_ct" not in item
         # the correct code cannot succeed on the exhausted challenge either
         assert store.verify(challenge_id=issued.challenge_id, user=user, code=issued.code) \
             is VerifyOutcome.EXHAUSTED
@@ -140,3 +143,64 @@ def test_two_concurrent_issues_cannot_both_pass_the_send_limits(store: OtpStore)
         assert len(refused) == 1, results
         assert refused[0].retry_after == store.policy.resend_cooldown_seconds
         clock.set_source(fixed_time(T0 + 3600 * (round_ + 1)))  # next round: a fresh window for the number
+
+
+@pytest.mark.usefixtures("_atomic_dynamodb")
+def test_parallel_wrong_guesses_across_live_challenges_never_pass_the_lockout_threshold(
+    gate_on_update: RaceGate,
+) -> None:
+    """15 wrong guesses at once over 5 live challenges (3 attempts each) against a threshold of 10: a read
+    of "not locked" before the write would let all 15 be checked; the write condition lets exactly 10."""
+    clock.set_source(fixed_time(T0))
+    aws.client("dynamodb").create_table(**create_table_kwargs(OTP_TABLE, TABLE))
+    store = OtpStore(TABLE, lambda: KEY, OtpPolicy(max_attempts=3, lockout_threshold=10, resend_cooldown_seconds=0,
+                                                  send_limit=20, daily_send_limit=20))
+    live = [store.issue(user="victim", destination="+15550400000") for _ in range(5)]
+    guesses = iter([issued for issued in live for _ in range(3)])
+    lock = threading.Lock()
+
+    def guess() -> VerifyOutcome:
+        with lock:
+            issued = next(guesses)
+        wrong = "0" * 6 if issued.code != "0" * 6 else "1" * 6
+        return store.verify(challenge_id=issued.challenge_id, user="victim", code=wrong)
+
+    outcomes = gate_on_update.run(15, guess)
+
+    assert gate_on_update.reads_all_preceded_writes(), "every guess read 'not locked' before any write"
+    checked = outcomes.count(VerifyOutcome.WRONG)
+    assert checked <= 10, outcomes  # the old read-then-write let all 15 through
+    # a guess that lost the write race too often was not checked (fail closed), and was not counted either
+    assert set(outcomes) - {VerifyOutcome.WRONG} <= {VerifyOutcome.LOCKED, VerifyOutcome.CONTENDED}
+    assert store.status("victim").failures == checked
+    # more guesses, one at a time: the lock falls at exactly the threshold
+    for issued in [issued for issued in live for _ in range(3)]:
+        wrong = "0" * 6 if issued.code != "0" * 6 else "1" * 6
+        if store.verify(challenge_id=issued.challenge_id, user="victim", code=wrong) is VerifyOutcome.WRONG:
+            checked += 1
+    assert checked == 10
+    status = store.status("victim")
+    assert status.failures == 10
+    assert status.locked_until == T0 + 900
+
+
+@pytest.mark.usefixtures("_atomic_dynamodb")
+def test_parallel_sends_never_overdraw_the_deployment_budget() -> None:
+    clock.set_source(fixed_time(T0))
+    aws.client("dynamodb").create_table(**create_table_kwargs(OTP_TABLE, TABLE))
+    store = OtpStore(TABLE, lambda: KEY, OtpPolicy(global_sends_per_minute=60, global_send_burst=3))
+    gate = RaceGate("TransactWriteItems")
+    numbers = iter(range(100))
+    lock = threading.Lock()
+
+    def send() -> object:
+        with lock:
+            n = next(numbers)
+        return store.issue(user=f"user{n}", destination=f"+1555050{n:04d}")
+
+    results = gate.run(8, send)
+
+    assert gate.reads_all_preceded_writes()
+    sent = [r for r in results if not isinstance(r, Exception)]
+    assert len(sent) == 3, results
+    assert all(isinstance(r, SendBudgetExhausted) for r in results if isinstance(r, Exception))

@@ -28,11 +28,15 @@ CODE = "482913"
 SPOKEN = " ".join(CODE)
 APOLOGY = "Sorry, we could not read your code right now. Goodbye."
 REPLAY_OFFER = "Press 1 to hear your code again."
+OFFER = "Hello. This is a call with the verification code you asked for. Press 1 to hear it."
+NO_KEY = ("We did not hear a key press, so we will not read the code. If you asked for it, please request a new "
+          "call. Goodbye.")
 
 
 def fake_prompt(event: dict[str, Any], context: Any) -> dict[str, str]:
     """Stands in for lambdas/voice_otp_prompt: the code digit by digit, read twice, as SSML."""
-    assert event["Details"]["ContactData"]["Attributes"]["challengeId"] == "challenge-1"
+    assert event["Details"]["ContactData"]["Attributes"] == {}, "the call names no challenge"
+    assert event["Details"]["ContactData"]["ContactId"] == "contact-otp"
     digits = '<break time="300ms"/>'.join(f'<say-as interpret-as="digits">{d}</say-as>' for d in CODE)
     return {"prompt": f"<speak>Your code is {digits}. Again, your code is {digits}.</speak>"}
 
@@ -57,7 +61,7 @@ def call(replies: list[str | None], handler: Any = fake_prompt) -> tuple[CallRes
         customer_address="+15550100100",
         system_address="+15550100999",
         instance_arn="arn:aws:connect:us-east-1:123456789012:instance/abc",
-        attributes={"challengeId": "challenge-1"},
+        attributes={},
         flow_logging_enabled=True,
     )
     result = FlowInterpreter(lambdas={PROMPT_ARN: handler}).run(flow(), participant=phone, contact=contact)
@@ -70,17 +74,30 @@ def code_plays(heard: list[str]) -> list[str]:
 
 
 def test_code_is_read_twice_per_play_and_replayed_once_on_request() -> None:
-    result, phone = call(["1", None])
+    result, phone = call(["1", "1", None])
     plays = code_plays(phone.heard)
     assert len(plays) == 2
     assert all(line.count(SPOKEN) == 2 for line in plays)
-    assert phone.heard == [plays[0], REPLAY_OFFER, plays[1], REPLAY_OFFER, "Goodbye."]
+    assert phone.heard == [OFFER, plays[0], REPLAY_OFFER, plays[1], REPLAY_OFFER, "Goodbye."]
     assert result.disconnected
     assert result.ended_by == "hang-up"
 
 
+def test_voicemail_silence_never_hears_the_code() -> None:
+    result, phone = call([None])
+    assert phone.heard == [OFFER, NO_KEY]
+    assert result.transcript.of_type(LambdaInvoked) == [], "the code is not even fetched"
+    assert result.disconnected
+
+
+@pytest.mark.parametrize("key", ["7", "#", "0"])
+def test_any_other_key_before_the_code_never_hears_it(key: str) -> None:
+    _, phone = call([key])
+    assert phone.heard == [OFFER, NO_KEY]
+
+
 def test_logging_and_recording_are_off_before_the_code_is_fetched() -> None:
-    result, _ = call([None])
+    result, _ = call(["1", None])
     events = result.transcript.events
     lambda_at = events.index(result.transcript.of_type(LambdaInvoked)[0])
     logging_at = events.index(result.transcript.of_type(LoggingChanged)[0])
@@ -95,28 +112,28 @@ def test_logging_and_recording_are_off_before_the_code_is_fetched() -> None:
 
 
 def test_replays_are_bounded() -> None:
-    _, phone = call(["1", "1", "1", "1"])
+    _, phone = call(["1", "1", "1", "1", "1"])
     assert len(code_plays(phone.heard)) == 3
     assert phone.heard[-1] == "Goodbye."
 
 
 def test_any_other_key_says_goodbye() -> None:
-    _, phone = call(["7"])
+    _, phone = call(["1", "7"])
     assert len(code_plays(phone.heard)) == 1
     assert phone.heard[-1] == "Goodbye."
 
 
 def test_prompt_lambda_failure_is_a_polite_goodbye() -> None:
-    result, phone = call(["1"], failing_prompt)
-    assert phone.heard == [APOLOGY]
+    result, phone = call(["1", "1"], failing_prompt)
+    assert phone.heard == [OFFER, APOLOGY]
     assert result.disconnected
-    assert phone.requests == []
+    assert len(phone.requests) == 1, "only the offer asked for a key"
     assert result.transcript.of_type(LambdaInvoked)[0].outcome == "error"
 
 
 def test_no_attribute_ever_holds_the_prompt() -> None:
-    result, _ = call(["1", None])
-    assert result.attributes == {"challengeId": "challenge-1"}
+    result, _ = call(["1", "1", None])
+    assert result.attributes == {}
     assert result.transcript.of_type(AttributeSet) == []
     assert CODE not in json.dumps(dict(result.attributes))
     for action in flow().actions.values():

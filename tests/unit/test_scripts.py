@@ -221,11 +221,11 @@ def test_what_no_step_expected_is_passed_over_when_the_caller_answers(tmp_path: 
 
 
 def test_steps_left_after_the_last_input_run_when_the_flow_ends(tmp_path: Path) -> None:
-    run(tmp_path, OTP_CALL + "steps:\n  - expect: code is 2 0 4 8 6 3\n  - expect: press 1\n"
+    run(tmp_path, OTP_CALL + "steps:\n  - press: 1\n  - expect: code is 2 0 4 8 6 3\n  - expect: press 1\n"
         "  - expect: goodbye\n  - expect_hangup: true\n")
-    error = failure(tmp_path, OTP_CALL + "steps:\n  - expect: code\n  - expect: press 1\n  - expect: goodbye\n"
-                    "  - expect: anything else\n")
-    assert error.line == 8
+    error = failure(tmp_path, OTP_CALL + "steps:\n  - press: 1\n  - expect: code\n  - expect: press 1\n"
+                    "  - expect: goodbye\n  - expect: anything else\n")
+    assert error.line == 9
     assert "expected the system to say /anything else/ but the call is over" in error.problem
 
 

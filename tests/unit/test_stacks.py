@@ -20,7 +20,8 @@ CREATED = {**FAST, "createConnectInstance": True, "connectInstanceAlias": "otp-d
            "connectPhoneNumberCountry": "US"}
 POLICY_ENV = {"OTP_LENGTH": "6", "OTP_TTL_SECONDS": "300", "OTP_MAX_ATTEMPTS": "3", "OTP_LOCKOUT_THRESHOLD": "10",
               "OTP_LOCKOUT_SECONDS": "900", "OTP_RESEND_COOLDOWN_SECONDS": "30", "OTP_SEND_LIMIT": "5",
-              "OTP_SEND_WINDOW_SECONDS": "3600"}
+              "OTP_SEND_WINDOW_SECONDS": "3600", "OTP_FAILURE_CEILING": "100", "OTP_DAILY_SEND_LIMIT": "10",
+              "OTP_GLOBAL_SENDS_PER_MINUTE": "30", "OTP_GLOBAL_SEND_BURST": "30"}
 PSEUDO_PARAMETERS = {"AWS::AccountId", "AWS::Partition", "AWS::Region", "AWS::URLSuffix", "AWS::StackName"}
 
 

@@ -79,16 +79,23 @@ def test_verify_handler_with_resend_answers_false_without_aws(monkeypatch: pytes
 
 
 @pytest.mark.parametrize("mutate", [
-    lambda e: e["Details"]["ContactData"].update(Attributes={}),
-    lambda e: e["Details"]["ContactData"].update(Attributes={"challengeId": ""}),
-    lambda e: e["Details"]["ContactData"].update(CustomerEndpoint=None),
+    lambda e: e["Details"]["ContactData"].update(InitiationMethod="INBOUND"),   # a spoofed caller ID rings in
+    lambda e: e["Details"]["ContactData"].update(InitiationMethod="OUTBOUND"),  # an agent's outbound call
+    lambda e: e["Details"]["ContactData"].update(InitiationMethod="TRANSFER"),
+    lambda e: e["Details"]["ContactData"].update(InitiationMethod=None),
+    lambda e: e["Details"]["ContactData"].pop("InitiationMethod"),
+    lambda e: e["Details"]["ContactData"].update(ContactId=""),
+    lambda e: e["Details"]["ContactData"].update(ContactId=["x"]),
+    lambda e: e["Details"]["ContactData"].pop("ContactId"),
 ])
-def test_prompt_handler_without_a_challenge_takes_the_error_branch(lambda_context: Any, mutate: Any) -> None:
+def test_prompt_handler_refuses_any_contact_but_an_api_outbound_call_without_aws(
+    lambda_context: Any, mutate: Any
+) -> None:
     from lambdas.voice_otp_prompt.handler import PromptUnavailable, handler
 
     event = load_event("connect_outbound_prompt")
     mutate(event)
-    with pytest.raises(PromptUnavailable):
+    with pytest.raises(PromptUnavailable):  # no env, no AWS client: refused before either is needed
         handler(event, lambda_context)
 
 
@@ -101,3 +108,44 @@ def test_prompt_reads_each_digit_twice() -> None:
     for digit in "012349":
         assert ssml.count(f'<say-as interpret-as="digits">{digit}</say-as>') == 2
 
+
+
+@pytest.mark.parametrize(("env", "named"), [
+    ({"OTP_LENGTH": "5"}, "OTP_LENGTH"),
+    ({"OTP_SEND_LIMIT": "500"}, "OTP_SEND_LIMIT"),
+    ({"OTP_LOCKOUT_SECONDS": "99999999"}, "OTP_LOCKOUT_SECONDS"),
+    ({"OTP_FAILURE_CEILING": "101"}, "OTP_FAILURE_CEILING"),
+    ({"OTP_FAILURE_CEILING": "5", "OTP_LOCKOUT_THRESHOLD": "10"}, "OTP_FAILURE_CEILING"),
+    ({"OTP_DAILY_SEND_LIMIT": "many"}, "OTP_DAILY_SEND_LIMIT"),
+])
+def test_every_otp_limit_is_bounded_when_read_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], named: str
+) -> None:
+    from lambdas.common import settings
+    from lambdas.common.config import ConfigError
+
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    settings.clear_caches()
+    try:
+        with pytest.raises(ConfigError, match=named):
+            settings.otp_policy()
+    finally:
+        settings.clear_caches()
+
+
+def test_the_otp_policy_reads_every_field_from_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from lambdas.common import settings
+    from lambdas.common.otp import POLICY_BOUNDS, OtpPolicy
+
+    highest = {name: high for name, (_low, high) in POLICY_BOUNDS.items()}
+    for name, value in highest.items():
+        monkeypatch.setenv(f"OTP_{name.upper()}", str(value))
+    settings.clear_caches()
+    try:
+        assert dataclasses.asdict(settings.otp_policy()) == highest
+        assert {field.name for field in dataclasses.fields(OtpPolicy)} == set(POLICY_BOUNDS)
+    finally:
+        settings.clear_caches()
