@@ -121,15 +121,34 @@ def test_user_pool_triggers_invoke_the_matching_functions(existing: Synth) -> No
                          ("define_auth_challenge", "create_auth_challenge", "verify_auth_challenge")}
 
 
-def test_app_client_has_a_secret_custom_srp_password_flows_and_hides_user_existence(existing: Synth) -> None:
+def test_app_client_has_a_secret_custom_auth_and_refresh_only_and_hides_user_existence(existing: Synth) -> None:
+    from lambdas.common.app_client import ALLOWED_AUTH_FLOWS
+
     _, client = existing.only("AWS::Cognito::UserPoolClient")
     props = client["Properties"]
     assert props["GenerateSecret"] is True
     assert props["PreventUserExistenceErrors"] == "ENABLED"
-    assert set(props["ExplicitAuthFlows"]) == {"ALLOW_CUSTOM_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
-                                               "ALLOW_REFRESH_TOKEN_AUTH"}
+    # CUSTOM_WITH_SRP (CUSTOM_AUTH started with SRP_A) runs under ALLOW_CUSTOM_AUTH: the password step stays.
+    assert sorted(props["ExplicitAuthFlows"]) == ["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    assert sorted(props["ExplicitAuthFlows"]) == sorted(ALLOWED_AUTH_FLOWS), "CDK reads the shared list"
     assert props["AllowedOAuthFlowsUserPoolClient"] is False
     assert props["WriteAttributes"] == ["locale"], "users must not re-point the number their OTP is called on"
+
+
+# Flows that return tokens without the custom challenge (USER_AUTH covers password and SRP by itself).
+OTP_SKIPPING_FLOW = re.compile(r"USER_AUTH|USER_SRP|USER_PASSWORD|ADMIN_")
+
+
+def test_no_app_client_allows_a_flow_that_skips_the_otp(synth: Synth) -> None:
+    from lambdas.common.app_client import ALLOWED_AUTH_FLOWS
+
+    clients = synth.of_type("AWS::Cognito::UserPoolClient")
+    assert clients
+    for name, client in clients.items():
+        flows = client["Properties"].get("ExplicitAuthFlows")
+        assert flows, f"{name}: unset ExplicitAuthFlows means Cognito's default, which includes ALLOW_USER_SRP_AUTH"
+        assert not [flow for flow in flows if OTP_SKIPPING_FLOW.search(flow)], name
+    assert not [flow for flow in ALLOWED_AUTH_FLOWS if OTP_SKIPPING_FLOW.search(flow)]
 
 
 def test_user_pool_is_admin_only_phone_bearing_strong_and_kept(existing: Synth) -> None:
