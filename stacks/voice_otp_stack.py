@@ -13,6 +13,7 @@ from stacks.constructs.connect_outbound import ConnectOutbound
 from stacks.constructs.custom_auth_user_pool import CustomAuthUserPool
 from stacks.constructs.otp_store import OtpStore
 from stacks.constructs.python_function import LambdaPackaging, LogEncryptionKey, PythonFunction
+from stacks.constructs.user_pool_firewall import UserPoolFirewall
 
 OUTBOUND_FLOW = Path(__file__).resolve().parents[1] / "contact_flows" / "outbound_voice_otp.json"
 
@@ -87,6 +88,7 @@ class VoiceOtpStack(Stack):
             create_auth_challenge=create.function,
             verify_auth_challenge=verify.function,
         )
+        UserPoolFirewall(self, "Firewall", user_pool=users.user_pool, rate_limit=config.waf_rate_limit, log_key=log_key)
 
         CfnOutput(self, "UserPoolId", value=users.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=users.app_client.user_pool_client_id)

@@ -168,6 +168,60 @@ def test_user_pool_is_admin_only_phone_bearing_strong_and_kept(existing: Synth) 
     assert pool["DeletionPolicy"] == pool["UpdateReplacePolicy"] == "Retain"
 
 
+# --- WAF ----------------------------------------------------------------------------------------------------
+
+
+def _visible(config: dict[str, Any]) -> bool:
+    return config["CloudWatchMetricsEnabled"] is True and config["SampledRequestsEnabled"] is True
+
+
+def test_user_pool_web_acl_blocks_bad_reputation_and_rate_limits_each_source_ip(existing: Synth) -> None:
+    acl_id, acl = existing.only("AWS::WAFv2::WebACL")
+    props = acl["Properties"]
+    assert props["Scope"] == "REGIONAL"
+    assert props["DefaultAction"] == {"Allow": {}}
+    assert _visible(props["VisibilityConfig"])
+    rules = {rule["Name"]: rule for rule in props["Rules"]}
+    reputation, rate = rules["AmazonIpReputationList"], rules["RateLimitPerSourceIp"]
+    assert reputation["Statement"] == {"ManagedRuleGroupStatement": {
+        "VendorName": "AWS", "Name": "AWSManagedRulesAmazonIpReputationList"}}
+    assert reputation["OverrideAction"] == {"None": {}}, "the group's block actions apply, not just counts"
+    assert rate["Statement"] == {"RateBasedStatement": {"AggregateKeyType": "IP", "Limit": 100,
+                                                        "EvaluationWindowSec": 300}}
+    assert rate["Action"] == {"Block": {}}
+    assert len(rules) == 2
+    assert all(_visible(rule["VisibilityConfig"]) for rule in rules.values())
+    _, association = existing.only("AWS::WAFv2::WebACLAssociation")
+    assert association["Properties"] == {"ResourceArn": {"Fn::GetAtt": ["UserPool", "Arn"]},
+                                         "WebACLArn": {"Fn::GetAtt": [acl_id, "Arn"]}}
+
+
+def test_web_acl_logs_to_a_retained_encrypted_log_group_of_its_own(existing: Synth) -> None:
+    acl_id, _ = existing.only("AWS::WAFv2::WebACL")
+    _, logging = existing.only("AWS::WAFv2::LoggingConfiguration")
+    assert logging["Properties"]["ResourceArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+    [destination] = logging["Properties"]["LogDestinationConfigs"]
+    *arn, last = destination["Fn::Join"][1]
+    assert arn[-1] == ":log-group:"
+    assert last["Ref"] in existing.of_type("AWS::Logs::LogGroup"), "the ARN ends at the name: no ':*'"
+    group = existing.resources[last["Ref"]]
+    name = group["Properties"]["LogGroupName"]["Fn::Join"][1]
+    assert name[0] == "aws-waf-logs-VoiceOtp-", "WAF only logs to destinations named aws-waf-logs-*"
+    assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["LogEncryptionKey", "Arn"]}
+    assert group["Properties"]["RetentionInDays"] == 365
+    assert group["DeletionPolicy"] == "Retain"
+
+
+def test_waf_rate_limit_comes_from_the_context(tmp_path: Any) -> None:
+    import app as cdk_app
+
+    app = cdk_app.build_app({**EXISTING, "wafRateLimit": "250"}, outdir=str(tmp_path))
+    template = app.synth().get_stack_by_name(cdk_app.VOICE_OTP_STACK).template
+    [acl] = [r for r in template["Resources"].values() if r["Type"] == "AWS::WAFv2::WebACL"]
+    [rate] = [rule for rule in acl["Properties"]["Rules"] if "RateBasedStatement" in rule["Statement"]]
+    assert rate["Statement"]["RateBasedStatement"]["Limit"] == 250
+
+
 # --- Keys, secret, table ------------------------------------------------------------------------------------
 
 
@@ -453,6 +507,11 @@ def test_synth_fails_on_an_unacknowledged_finding(tmp_path: Any) -> None:
     ({**EXISTING, "otp": {"lockoutThreshold": 101}}, "otp.lockoutThreshold"),
     ({**EXISTING, "otp": {"ttl": 60}}, "otp.ttl"),
     ({**EXISTING, "otp": "{not json"}, "otp"),
+    ({**EXISTING, "wafRateLimit": 9}, "wafRateLimit"),
+    ({**EXISTING, "wafRateLimit": 2_000_000_001}, "wafRateLimit"),
+    ({**EXISTING, "wafRateLimit": "lots"}, "wafRateLimit"),
+    ({**EXISTING, "wafRateLimit": True}, "wafRateLimit"),
+    ({**EXISTING, "wafRateLimit": 100.5}, "wafRateLimit"),
 ])
 def test_bad_context_fails_at_synth_naming_the_key(context: dict[str, Any], named: str) -> None:
     import app as cdk_app
@@ -478,6 +537,7 @@ def test_cdk_json_defaults_are_the_documented_policy() -> None:
     defaults = cdk_app.cdk_json_context()
     assert otp_policy_environment(parse_voice_otp_config({**defaults, **EXISTING}).otp) == POLICY_ENV
     assert defaults["authPasswordless"] is False
+    assert parse_voice_otp_config({**defaults, **EXISTING}).waf_rate_limit == 100
 
 
 def test_cli_context_pairs_are_parsed_like_the_cdk_cli() -> None:
