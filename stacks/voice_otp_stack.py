@@ -75,10 +75,9 @@ class VoiceOtpStack(Stack):
             {**store.environment(with_code_key=False), **policy},
         )
 
-        for holder in (create, verify, prompt):
-            store.grant_otp_state(holder.function)
-        store.grant_encrypt_code(create.function)
-        store.grant_decrypt_code(prompt.function)
+        store.grant_create(create.function)
+        store.grant_verify(verify.function)
+        store.grant_prompt(prompt.function)
         outbound.grant_start_outbound_voice(create.function)
 
         users = CustomAuthUserPool(

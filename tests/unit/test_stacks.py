@@ -257,19 +257,64 @@ def test_verify_has_no_access_to_the_code_key(existing: Synth) -> None:
     assert not any(_mentions(statement, "OtpCodeKey") for statement in existing.statements("verify_auth_challenge"))
 
 
-def test_code_key_policy_only_delegates_to_the_account(existing: Synth) -> None:
+def test_code_key_policy_names_one_role_per_use_and_leaves_the_account_administration_only(
+        existing: Synth) -> None:
     statements = existing.resources["OtpCodeKey"]["Properties"]["KeyPolicy"]["Statement"]
-    assert len(statements) == 1
-    principal = json.dumps(statements[0]["Principal"])
-    assert ":root" in principal
-    assert "AWS::AccountId" in principal
+    use = {"kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey",
+           "kms:GenerateDataKeyWithoutPlaintext", "kms:GenerateDataKeyPair", "kms:CreateGrant"}
+    [account] = [s for s in statements if ":root" in json.dumps(s["Principal"])]
+    assert "AWS::AccountId" in json.dumps(account["Principal"])
+    granted = _as_list(account["Action"])
+    assert not [action for action in use if any(_action_matches(p, action) for p in granted)], granted
+    assert {"kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"} <= set(granted), "the account still administers"
+    roles = {existing.function(package)[1]["Role"]["Fn::GetAtt"][0]: package
+             for package in ("create_auth_challenge", "voice_otp_prompt")}
+    named = {roles[s["Principal"]["AWS"]["Fn::GetAtt"][0]]: _as_list(s["Action"])
+             for s in statements if s is not account}
+    assert named == {"create_auth_challenge": ["kms:Encrypt"], "voice_otp_prompt": ["kms:Decrypt"]}
+    assert all(s["Effect"] == "Allow" and "Condition" not in s for s in statements)
 
 
-def test_log_key_admits_cloudwatch_logs_only_for_log_groups(existing: Synth) -> None:
+PSEUDO_VALUES = {"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": "123456789012",
+                 "AWS::StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/VoiceOtp/0a1b2c3d-uuid"}
+
+
+def _render(value: Any, refs: dict[str, str]) -> str:
+    """A template string value with Ref / Fn::Join / Fn::Select / Fn::Split resolved against ``refs``."""
+    if isinstance(value, str):
+        return value
+    if "Ref" in value:
+        return refs[value["Ref"]]
+    if "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(_render(part, refs) for part in parts)
+    if "Fn::Select" in value:
+        index, listed = value["Fn::Select"]
+        separator, text = listed["Fn::Split"]
+        return _render(text, refs).split(separator)[index]
+    raise AssertionError(f"cannot render {value!r}")
+
+
+def test_log_key_admits_cloudwatch_logs_only_for_this_stacks_log_groups(existing: Synth) -> None:
+    from fnmatch import fnmatchcase
+
     statements = existing.resources["LogEncryptionKey"]["Properties"]["KeyPolicy"]["Statement"]
-    logs = [s for s in statements if "Service" in s["Principal"]]
-    assert len(logs) == 1
-    assert "kms:EncryptionContext:aws:logs:arn" in logs[0]["Condition"]["ArnLike"]
+    [logs] = [s for s in statements if "Service" in s["Principal"]]
+    patterns = [_render(p, PSEUDO_VALUES) for p in logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]]
+    assert not [p for p in patterns if p.endswith(":log-group:*")], "not every log group in the account"
+
+    def admitted(name: str) -> bool:
+        return any(fnmatchcase(f"arn:aws:logs:us-east-1:123456789012:log-group:{name}", p) for p in patterns)
+
+    groups = {name: _render(res["Properties"]["LogGroupName"], PSEUDO_VALUES)
+              for name, res in existing.of_type("AWS::Logs::LogGroup").items()}
+    assert len(groups) == 5
+    assert all(admitted(group) for group in groups.values()), groups
+    for foreign in ("/aws/lambda/VoiceOtp-other-stack-uuid-fn", "/aws/lambda/Other-0a1b2c3d-uuid-fn",
+                    "aws-waf-logs-Other", "/aws/lambda/anything"):
+        assert not admitted(foreign), foreign
+    assert all(res["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["LogEncryptionKey", "Arn"]}
+               for res in existing.of_type("AWS::Logs::LogGroup").values())
 
 
 def test_otp_table_shape_ttl_pitr_encryption_and_retention(existing: Synth) -> None:
@@ -358,12 +403,60 @@ def test_contact_flow_id_is_the_last_part_of_the_flow_arn(synth: Synth) -> None:
         "Fn::Select": [3, {"Fn::Split": ["/", {"Fn::GetAtt": [flow, "ContactFlowArn"]}]}]}
 
 
+TABLE = {"Fn::GetAtt": ["OtpTable", "Arn"]}
+DATA_KEY = {"Fn::GetAtt": ["OtpDataKey", "Arn"]}
+ITEM_GRANTS = {  # package → (table actions, partition-key prefixes): what the code calls, nothing more
+    "create_auth_challenge": ({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                               "dynamodb:ConditionCheckItem"},
+                              {"CHALLENGE#*", "USER#*", "DEST#*", "BUDGET#*", "CONTACT#*"}),
+    "verify_auth_challenge": ({"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"},
+                              {"CHALLENGE#*", "USER#*"}),
+    "voice_otp_prompt": ({"dynamodb:UpdateItem"}, {"CONTACT#*"}),
+    "define_auth_challenge": (set(), set()),
+}
+
+
+@pytest.mark.parametrize("package", sorted(ITEM_GRANTS))
+def test_each_function_gets_only_its_item_actions_on_its_key_prefixes(existing: Synth, package: str) -> None:
+    actions, prefixes = ITEM_GRANTS[package]
+    on_table = [s for s in existing.statements(package) if s["Resource"] == TABLE]
+    assert {a for s in on_table for a in _as_list(s["Action"])} == actions
+    for statement in on_table:
+        [(operator, keys)] = statement["Condition"].items()
+        assert (operator, list(keys)) == ("ForAllValues:StringLike", ["dynamodb:LeadingKeys"])
+        assert set(keys["dynamodb:LeadingKeys"]) == prefixes
+    everything = {a for s in existing.statements(package) for a in _as_list(s["Action"])}
+    assert not [a for a in everything if a.startswith("dynamodb:") and a not in actions]
+
+
+@pytest.mark.parametrize(("package", "reads_secret"), [
+    ("create_auth_challenge", True), ("verify_auth_challenge", True),
+    ("voice_otp_prompt", False), ("define_auth_challenge", False),
+])
+def test_only_create_and_verify_read_the_hmac_secret(existing: Synth, package: str, reads_secret: bool) -> None:
+    secret_actions = {a for s in existing.statements(package) for a in _as_list(s["Action"])
+                      if a.startswith("secretsmanager:")}
+    assert secret_actions == ({"secretsmanager:GetSecretValue"} if reads_secret else set())
+    if reads_secret:
+        assert existing.granted(package, "secretsmanager:GetSecretValue") == [{"Ref": "OtpHashSecret"}]
+
+
 @pytest.mark.parametrize("package", ["create_auth_challenge", "verify_auth_challenge", "voice_otp_prompt"])
-def test_otp_functions_read_write_the_table_and_read_the_secret(existing: Synth, package: str) -> None:
-    table = {"Fn::GetAtt": ["OtpTable", "Arn"]}
-    for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"):
-        assert table in existing.granted(package, action)
-    assert {"Ref": "OtpHashSecret"} in existing.granted(package, "secretsmanager:GetSecretValue")
+def test_the_data_key_is_only_decrypted_and_only_through_dynamodb_or_secrets_manager(
+        existing: Synth, package: str) -> None:
+    on_key = [s for s in existing.statements(package) if s["Resource"] == DATA_KEY]
+    assert {a for s in on_key for a in _as_list(s["Action"])} == {"kms:Decrypt"}
+    via = {}
+    for statement in on_key:
+        condition = statement["Condition"]["StringEquals"]
+        service = _render(condition["kms:ViaService"], PSEUDO_VALUES)
+        via[service] = {k: v for k, v in condition.items() if k != "kms:ViaService"}
+    expected = {"dynamodb.us-east-1.amazonaws.com": {
+        "kms:EncryptionContext:aws:dynamodb:tableName": {"Ref": "OtpTable"}}}
+    if package != "voice_otp_prompt":
+        expected["secretsmanager.us-east-1.amazonaws.com"] = {
+            "kms:EncryptionContext:SecretARN": {"Ref": "OtpHashSecret"}}
+    assert via == expected
 
 
 def test_define_reaches_nothing_but_its_log_group(existing: Synth) -> None:
