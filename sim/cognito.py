@@ -7,6 +7,8 @@ what moto does not:
   ``<FLOW> flow not enabled for this client``), reading the client's ``ExplicitAuthFlows`` from moto
   (``DescribeUserPoolClient``) on every call, with Cognito's default when the list is unset. It checks
   ``SECRET_HASH`` for clients with a secret.
+- Each session token it returns lasts the client's ``AuthSessionValidity`` (minutes, from the same
+  ``DescribeUserPoolClient``), counted from when that token was issued, as Cognito counts it.
 - For ``CUSTOM_AUTH`` it runs the custom-auth loop (Define → Create → answer → Verify → Define ...), invoking
   the three trigger handlers with the event shapes Cognito uses (``session`` list with ``challengeResult`` and
   ``challengeMetadata``, ``userNotFound``, private/public challenge parameters, ``clientMetadata``), and turns
@@ -34,7 +36,7 @@ from botocore.exceptions import ClientError
 from sim.embedded import ACCOUNT_ID, REGION
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
-SESSION_SECONDS = 180  # Cognito's default authentication session validity (3 minutes)
+DEFAULT_SESSION_MINUTES = 3  # Cognito's AuthSessionValidity when the client does not set it
 
 # InitiateAuth's AuthFlow → the ExplicitAuthFlows value that enables it.
 FLOW_PERMISSIONS = {
@@ -89,7 +91,8 @@ class _Session:
     username: str
     user_not_found: bool
     attributes: dict[str, str]
-    started: float
+    session_seconds: float  # the client's AuthSessionValidity
+    issued: float = 0.0  # when the current session token was handed out
     entries: list[dict[str, Any]] = field(default_factory=list)
     private: dict[str, str] = field(default_factory=dict)
     metadata: str | None = None
@@ -195,7 +198,8 @@ class CustomAuthDriver:
             if password is None or not self._users.password_matches(username, password):
                 raise CognitoError("NotAuthorizedException", "Incorrect username or password.")
             return AuthResult(tokens=self._users.mint_tokens(client_id, username))
-        return self._custom_auth(client_id, username, password, dict(client_metadata or {}))
+        minutes = int(client.get("AuthSessionValidity") or DEFAULT_SESSION_MINUTES)
+        return self._custom_auth(client_id, username, password, dict(client_metadata or {}), minutes * 60)
 
     def respond_to_auth_challenge(self, session: str, answer: str,
                                   client_metadata: Mapping[str, str] | None = None) -> AuthResult:
@@ -203,7 +207,7 @@ class CustomAuthDriver:
         state = self._sessions.pop(session, None)
         if state is None:
             raise CognitoError("NotAuthorizedException", "Invalid session for the user.")
-        if self._now() - state.started > SESSION_SECONDS:
+        if self._now() - state.issued > state.session_seconds:
             raise CognitoError("NotAuthorizedException", "Invalid session for the user, session is expired.")
         metadata = dict(client_metadata or {})
         event = self._event(state, "VerifyAuthChallengeResponse_Authentication", {
@@ -238,11 +242,11 @@ class CustomAuthDriver:
             raise CognitoError(exc.response["Error"]["Code"], exc.response["Error"].get("Message", "")) from None
         return AuthResult(tokens=dict(result["AuthenticationResult"]))
 
-    def _custom_auth(self, client_id: str, username: str, password: str | None,
-                     metadata: dict[str, str]) -> AuthResult:
+    def _custom_auth(self, client_id: str, username: str, password: str | None, metadata: dict[str, str],
+                     session_seconds: float) -> AuthResult:
         attributes, not_found = self._lookup(username)
         state = _Session(client_id=client_id, username=username, user_not_found=not_found, attributes=attributes,
-                         started=self._now())
+                         session_seconds=session_seconds)
         if not self._passwordless:
             if password is None:
                 raise CognitoError("InvalidParameterException", "Missing required parameter PASSWORD")
@@ -272,6 +276,7 @@ class CustomAuthDriver:
         state.private = dict(response.get("privateChallengeParameters") or {})
         state.metadata = response.get("challengeMetadata")
         token = secrets.token_urlsafe(32)
+        state.issued = self._now()
         self._sessions[token] = state
         public = dict(response.get("publicChallengeParameters") or {})
         return AuthResult(challenge_name="CUSTOM_CHALLENGE", challenge_parameters=public, session=token)

@@ -11,7 +11,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from lambdas.common.app_client import ALLOWED_AUTH_FLOWS
+from lambdas.common.app_client import ALLOWED_AUTH_FLOWS, auth_session_validity_minutes
+from lambdas.common.otp import OtpPolicy
 from lambdas.common.tables import OTP_TABLE, create_table_kwargs
 from sim.embedded import ACCOUNT_ID, REGION
 
@@ -79,6 +80,7 @@ def create_resources(*, passwordless: bool = False, otp: dict[str, int] | None =
         ClientName="sim-app",
         GenerateSecret=True,
         ExplicitAuthFlows=list(ALLOWED_AUTH_FLOWS),  # the stack's app client: custom auth and refresh only
+        AuthSessionValidity=auth_session_validity_minutes(OtpPolicy(**(otp or {})).ttl_seconds),
         PreventUserExistenceErrors="ENABLED",
     )["UserPoolClient"]
 

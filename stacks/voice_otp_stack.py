@@ -86,6 +86,7 @@ class VoiceOtpStack(Stack):
             define_auth_challenge=define.function,
             create_auth_challenge=create.function,
             verify_auth_challenge=verify.function,
+            otp_ttl_seconds=config.otp.ttl_seconds,
         )
         UserPoolFirewall(self, "Firewall", user_pool=users.user_pool, rate_limit=config.waf_rate_limit, log_key=log_key)
 

@@ -16,3 +16,19 @@ never be left unset either: Cognito then allows ``ALLOW_USER_SRP_AUTH`` too.
 from __future__ import annotations
 
 ALLOWED_AUTH_FLOWS: tuple[str, ...] = ("ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
+
+# Cognito's AuthSessionValidity (minutes a session token from InitiateAuth / RespondToAuthChallenge lasts).
+AUTH_SESSION_MINUTES_MIN = 3  # also Cognito's default
+AUTH_SESSION_MINUTES_MAX = 15
+
+
+def auth_session_validity_minutes(otp_ttl_seconds: int) -> int:
+    """The app client's AuthSessionValidity for codes that live ``otp_ttl_seconds``: never shorter than the
+    code, so a user who answers within the code's lifetime is not refused for an expired session."""
+    minutes = max(AUTH_SESSION_MINUTES_MIN, -(-otp_ttl_seconds // 60))
+    if minutes > AUTH_SESSION_MINUTES_MAX:
+        raise ValueError(
+            f"an OTP lifetime of {otp_ttl_seconds} s outlasts Cognito's longest session "
+            f"({AUTH_SESSION_MINUTES_MAX} minutes)"
+        )
+    return minutes

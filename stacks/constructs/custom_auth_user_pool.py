@@ -7,7 +7,7 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from lambdas.common.app_client import ALLOWED_AUTH_FLOWS
+from lambdas.common.app_client import ALLOWED_AUTH_FLOWS, auth_session_validity_minutes
 from stacks.constructs.compliance import acknowledge
 from stacks.constructs.stable import pin_logical_id
 
@@ -26,6 +26,7 @@ class CustomAuthUserPool(Construct):
         define_auth_challenge: lambda_.IFunction,
         create_auth_challenge: lambda_.IFunction,
         verify_auth_challenge: lambda_.IFunction,
+        otp_ttl_seconds: int,
     ) -> None:
         super().__init__(scope, construct_id)
         self.user_pool = cognito.UserPool(
@@ -68,6 +69,8 @@ class CustomAuthUserPool(Construct):
             write_attributes=cognito.ClientAttributes().with_standard_attributes(locale=True),
             disable_o_auth=True,
             enable_token_revocation=True,
+            # Each session token must outlive the code it waits for (default 3 minutes < a 5-minute code).
+            auth_session_validity=Duration.minutes(auth_session_validity_minutes(otp_ttl_seconds)),
         )
         pin_logical_id(self.user_pool, USER_POOL_ID)
         client = pin_logical_id(self.app_client, APP_CLIENT_ID)

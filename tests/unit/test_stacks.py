@@ -133,6 +133,16 @@ def test_app_client_has_a_secret_custom_auth_and_refresh_only_and_hides_user_exi
     assert sorted(props["ExplicitAuthFlows"]) == sorted(ALLOWED_AUTH_FLOWS), "CDK reads the shared list"
     assert props["AllowedOAuthFlowsUserPoolClient"] is False
     assert props["WriteAttributes"] == ["locale"], "users must not re-point the number their OTP is called on"
+    assert props["AuthSessionValidity"] == 5, "a session token must outlive the default 5-minute code"
+
+
+def test_app_client_session_validity_follows_the_otp_lifetime(tmp_path: Any) -> None:
+    import app as cdk_app
+
+    app = cdk_app.build_app({**EXISTING, "otp": {"ttlSeconds": 540}}, outdir=str(tmp_path))
+    template = app.synth().get_stack_by_name(cdk_app.VOICE_OTP_STACK).template
+    [client] = [r for r in template["Resources"].values() if r["Type"] == "AWS::Cognito::UserPoolClient"]
+    assert client["Properties"]["AuthSessionValidity"] == 9
 
 
 # Flows that return tokens without the custom challenge (USER_AUTH covers password and SRP by itself).
