@@ -121,6 +121,18 @@ def test_user_pool_triggers_invoke_the_matching_functions(existing: Synth) -> No
                          ("define_auth_challenge", "create_auth_challenge", "verify_auth_challenge")}
 
 
+COGNITO_TRIGGER_BUDGET_SECONDS = 5  # Cognito waits 5 s for a trigger, then fails the sign-in
+
+
+def test_every_cognito_trigger_fits_cognitos_five_second_budget(synth: Synth) -> None:
+    for _, pool in synth.of_type("AWS::Cognito::UserPool").items():
+        triggers = pool["Properties"]["LambdaConfig"]
+        assert triggers
+        for trigger, target in triggers.items():
+            function = synth.resources[target["Fn::GetAtt"][0]]
+            assert function["Properties"]["Timeout"] <= COGNITO_TRIGGER_BUDGET_SECONDS, trigger
+
+
 def test_app_client_has_a_secret_custom_auth_and_refresh_only_and_hides_user_existence(existing: Synth) -> None:
     from lambdas.common.app_client import ALLOWED_AUTH_FLOWS
 
