@@ -11,6 +11,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from lambdas.common.app_client import ALLOWED_AUTH_FLOWS, auth_session_validity_minutes
+from lambdas.common.otp import OtpPolicy
 from lambdas.common.tables import OTP_TABLE, create_table_kwargs
 from sim.embedded import ACCOUNT_ID, REGION
 
@@ -77,8 +79,8 @@ def create_resources(*, passwordless: bool = False, otp: dict[str, int] | None =
         UserPoolId=pool_id,
         ClientName="sim-app",
         GenerateSecret=True,
-        ExplicitAuthFlows=["ALLOW_CUSTOM_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
-                           "ALLOW_REFRESH_TOKEN_AUTH"],
+        ExplicitAuthFlows=list(ALLOWED_AUTH_FLOWS),  # the stack's app client: custom auth and refresh only
+        AuthSessionValidity=auth_session_validity_minutes(OtpPolicy(**(otp or {})).ttl_seconds),
         PreventUserExistenceErrors="ENABLED",
     )["UserPoolClient"]
 

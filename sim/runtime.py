@@ -11,10 +11,10 @@ from typing import Any
 
 from sim.atomic import atomic_dynamodb
 from sim.clock import SimClock
-from sim.cognito import CustomAuthDriver, LambdaContext, Triggers
+from sim.cognito import CustomAuthDriver, LambdaContext, MotoUserPool, Triggers
 from sim.connect import CallResult, ContactData, FlowInterpreter, load_flow
 from sim.connect_api import ConnectApiServer, ConnectState, OutboundCall
-from sim.embedded import ACCOUNT_ID, REGION, EmbeddedAws
+from sim.embedded import EmbeddedAws
 from sim.phone import Call, Phone
 from sim.resources import PROMPT_FUNCTION_ARN, DemoUser, Resources, create_resources, seed_user
 
@@ -118,13 +118,13 @@ class LocalRuntime:
 
         return CustomAuthDriver(
             idp=boto3.session.Session().client("cognito-idp"),
+            users=MotoUserPool(self.resources.user_pool_id),
             user_pool_id=self.resources.user_pool_id,
             client_id=self.resources.client_id,
             client_secret=self.resources.client_secret,
             triggers=Triggers(define=define, create=create, verify=verify),
             now=self.clock.now,
             passwordless=self._passwordless,
-            mint_tokens=self._mint_tokens,
         )
 
     def cognito(self) -> CustomAuthDriver:
@@ -178,15 +178,3 @@ class LocalRuntime:
             return handler(event, context or LambdaContext(reference.rsplit(":", 1)[-1]))
 
         return invoke
-
-    def _mint_tokens(self, username: str) -> dict[str, Any]:
-        """Tokens for a passwordless sign-in, minted by moto's user pool (no password was checked)."""
-        from moto.cognitoidp.models import cognitoidp_backends
-
-        pool = cognitoidp_backends[ACCOUNT_ID][REGION].user_pools[self.resources.user_pool_id]
-        refresh, jti = pool.create_refresh_token(self.resources.client_id, username)
-        access, expires = pool.create_access_token(self.resources.client_id, username, origin_jti=jti)
-        id_token, _ = pool.create_id_token(self.resources.client_id, username, origin_jti=jti)
-        return {"IdToken": id_token, "AccessToken": access, "RefreshToken": refresh, "ExpiresIn": expires,
-                "TokenType": "Bearer"}
-

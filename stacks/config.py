@@ -56,6 +56,7 @@ class VoiceOtpConfig:
     source_phone_number: SourcePhoneNumber
     otp: OtpPolicy
     passwordless: bool
+    waf_rate_limit: int  # requests per source IP per 5 minutes (WAF_RATE_LIMIT_BOUNDS)
 
 
 # The context keys this configuration reads (app.py passes exactly these).
@@ -67,7 +68,16 @@ VOICE_OTP_CONTEXT_KEYS = (
     "connectPhoneNumberCountry",
     "otp",
     "authPasswordless",
+    "wafRateLimit",
 )
+
+# Requests per source IP per 5 minutes that the user pool's web ACL lets through before blocking. One
+# sign-in is 2-5 Cognito API calls (InitiateAuth, one to three answers, a resend), so 100 leaves room for
+# about 20 sign-ins from one address (an office behind NAT) while capping a password-spraying or call-pumping
+# client at a few dozen attempts per 5 minutes. WAF accepts 10..2,000,000,000 (botocore's wafv2 model: the
+# RateLimit shape's min and max).
+WAF_RATE_LIMIT_DEFAULT = 100
+WAF_RATE_LIMIT_BOUNDS = (10, 2_000_000_000)
 
 _INSTANCE_ARN = re.compile(
     r"^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$"
@@ -192,6 +202,22 @@ def _otp_policy(context: Mapping[str, Any]) -> OtpPolicy:
         raise ContextError(f"context key 'otp.{camel[field]}': {error}") from None
 
 
+def _waf_rate_limit(context: Mapping[str, Any]) -> int:
+    raw = context.get("wafRateLimit")
+    if _blank(raw):
+        return WAF_RATE_LIMIT_DEFAULT
+    low, high = WAF_RATE_LIMIT_BOUNDS
+    value = raw.strip() if isinstance(raw, str) else raw
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ContextError(
+            f"context key 'wafRateLimit' must be an integer {low}..{high} (requests per source IP per "
+            f"5 minutes), got {raw!r}"
+        )
+    return value
+
+
 def parse_voice_otp_config(context: Mapping[str, Any]) -> VoiceOtpConfig:
     """Validate the raw context values into a :class:`VoiceOtpConfig` (ContextError naming the bad key)."""
     return VoiceOtpConfig(
@@ -199,6 +225,7 @@ def parse_voice_otp_config(context: Mapping[str, Any]) -> VoiceOtpConfig:
         source_phone_number=_source_phone_number(context),
         otp=_otp_policy(context),
         passwordless=_flag(context, "authPasswordless"),
+        waf_rate_limit=_waf_rate_limit(context),
     )
 
 

@@ -13,6 +13,7 @@ from stacks.constructs.connect_outbound import ConnectOutbound
 from stacks.constructs.custom_auth_user_pool import CustomAuthUserPool
 from stacks.constructs.otp_store import OtpStore
 from stacks.constructs.python_function import LambdaPackaging, LogEncryptionKey, PythonFunction
+from stacks.constructs.user_pool_firewall import UserPoolFirewall
 
 OUTBOUND_FLOW = Path(__file__).resolve().parents[1] / "contact_flows" / "outbound_voice_otp.json"
 
@@ -74,10 +75,9 @@ class VoiceOtpStack(Stack):
             {**store.environment(with_code_key=False), **policy},
         )
 
-        for holder in (create, verify, prompt):
-            store.grant_otp_state(holder.function)
-        store.grant_encrypt_code(create.function)
-        store.grant_decrypt_code(prompt.function)
+        store.grant_create(create.function)
+        store.grant_verify(verify.function)
+        store.grant_prompt(prompt.function)
         outbound.grant_start_outbound_voice(create.function)
 
         users = CustomAuthUserPool(
@@ -86,7 +86,9 @@ class VoiceOtpStack(Stack):
             define_auth_challenge=define.function,
             create_auth_challenge=create.function,
             verify_auth_challenge=verify.function,
+            otp_ttl_seconds=config.otp.ttl_seconds,
         )
+        UserPoolFirewall(self, "Firewall", user_pool=users.user_pool, rate_limit=config.waf_rate_limit, log_key=log_key)
 
         CfnOutput(self, "UserPoolId", value=users.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=users.app_client.user_pool_client_id)

@@ -7,6 +7,7 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from lambdas.common.app_client import ALLOWED_AUTH_FLOWS, auth_session_validity_minutes
 from stacks.constructs.compliance import acknowledge
 from stacks.constructs.stable import pin_logical_id
 
@@ -25,6 +26,7 @@ class CustomAuthUserPool(Construct):
         define_auth_challenge: lambda_.IFunction,
         create_auth_challenge: lambda_.IFunction,
         verify_auth_challenge: lambda_.IFunction,
+        otp_ttl_seconds: int,
     ) -> None:
         super().__init__(scope, construct_id)
         self.user_pool = cognito.UserPool(
@@ -61,20 +63,26 @@ class CustomAuthUserPool(Construct):
         self.app_client = self.user_pool.add_client(
             "AppClient",
             generate_secret=True,
-            auth_flows=cognito.AuthFlow(custom=True, user_srp=True, user_password=True),
             prevent_user_existence_errors=True,
             # Users must not re-point the number their OTP is called on: only admins change phone_number.
             # Cognito reads an empty list as "every standard attribute", so one harmless attribute is named.
             write_attributes=cognito.ClientAttributes().with_standard_attributes(locale=True),
             disable_o_auth=True,
             enable_token_revocation=True,
+            # Each session token must outlive the code it waits for (default 3 minutes < a 5-minute code).
+            auth_session_validity=Duration.minutes(auth_session_validity_minutes(otp_ttl_seconds)),
         )
         pin_logical_id(self.user_pool, USER_POOL_ID)
-        pin_logical_id(self.app_client, APP_CLIENT_ID)
+        client = pin_logical_id(self.app_client, APP_CLIENT_ID)
+        # Custom auth (with SRP_A for the password step) and refresh only: every other flow issues tokens
+        # without the voice OTP. Set on the L1 from the shared list, so CDK adds nothing of its own.
+        client.add_property_override("ExplicitAuthFlows", list(ALLOWED_AUTH_FLOWS))
         acknowledge(
             self.user_pool,
             "AwsSolutions-COG2",
             "Cognito-native MFA stays off because the second factor is the custom challenge: after the "
-            "password or SRP step, Define issues a voice-call OTP to the user's registered number, and "
-            "Verify checks it. A native SMS/TOTP step on top would be redundant and unusable on a call.",
+            "SRP password step inside CUSTOM_AUTH (or at once, in passwordless mode), Define issues a "
+            "voice-call OTP to the user's registered number, and Verify checks it. The app client allows "
+            "no other sign-in flow (only custom auth and refresh), so no path reaches tokens without the "
+            "OTP. A native SMS/TOTP step on top would be redundant and unusable on a call.",
         )

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from collections.abc import Sequence
+
+from aws_cdk import RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from lambdas.common.tables import OTP_TABLE
-from stacks.constructs.compliance import acknowledge, acknowledge_for_grantee
+from lambdas.common.tables import (
+    BUDGET_PREFIX,
+    CHALLENGE_PREFIX,
+    CONTACT_PREFIX,
+    DEST_PREFIX,
+    OTP_TABLE,
+    USER_PREFIX,
+)
+from stacks.constructs.compliance import acknowledge
 from stacks.constructs.stable import pin_logical_id
 
 # Stateful resources keep these logical IDs whatever the construct tree looks like (renaming one replaces it).
@@ -19,17 +28,43 @@ HASH_SECRET_ID = "OtpHashSecret"  # noqa: S105 - a logical ID, not a secret
 DATA_KEY_ID = "OtpDataKey"
 CODE_KEY_ID = "OtpCodeKey"
 
-_KMS_WILDCARD_REASON = (
-    "The DynamoDB table grant adds the kms:{action} family for the table's key: it is scoped to the one "
-    "OtpDataKey ARN and is what DynamoDB's envelope encryption under a customer-managed key needs."
+# What each function does to the table (IAM actions: TransactGetItems is authorised as GetItem per item,
+# TransactWriteItems as PutItem / UpdateItem / ConditionCheckItem per item; "Using IAM with DynamoDB
+# transactions", Amazon DynamoDB Developer Guide), and the partition-key prefixes it may touch.
+CREATE_ITEM_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem")
+CREATE_KEY_PREFIXES = (CHALLENGE_PREFIX, USER_PREFIX, DEST_PREFIX, BUDGET_PREFIX, CONTACT_PREFIX)
+VERIFY_ITEM_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem")
+VERIFY_KEY_PREFIXES = (CHALLENGE_PREFIX, USER_PREFIX)
+PROMPT_ITEM_ACTIONS = ("dynamodb:UpdateItem",)  # one conditional update on the call's item, returning it
+PROMPT_KEY_PREFIXES = (CONTACT_PREFIX,)
+
+# The account may administer the code key (CloudFormation updates it through this delegation) but never
+# use it: Encrypt and Decrypt are granted in the key policy to the one role each that needs them.
+KEY_ADMINISTRATION_ACTIONS = (
+    "kms:CancelKeyDeletion",
+    "kms:CreateAlias",
+    "kms:DeleteAlias",
+    "kms:DescribeKey",
+    "kms:DisableKey",
+    "kms:DisableKeyRotation",
+    "kms:EnableKey",
+    "kms:EnableKeyRotation",
+    "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:ListAliases",
+    "kms:ListGrants",
+    "kms:ListKeyPolicies",
+    "kms:ListKeyRotations",
+    "kms:ListResourceTags",
+    "kms:PutKeyPolicy",
+    "kms:RevokeGrant",
+    "kms:RotateKeyOnDemand",
+    "kms:ScheduleKeyDeletion",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:UpdateAlias",
+    "kms:UpdateKeyDescription",
 )
-
-
-def _acknowledge_data_key_families(grantee: iam.IGrantable) -> None:
-    for action in ("ReEncrypt*", "GenerateDataKey*"):
-        acknowledge_for_grantee(
-            grantee, f"AwsSolutions-IAM5[Action::kms:{action}]", _KMS_WILDCARD_REASON.format(action=action)
-        )
 
 
 class OtpStore(Construct):
@@ -48,6 +83,18 @@ class OtpStore(Construct):
             "CodeKey",
             enable_key_rotation=True,
             description="Encrypts the short-lived copy of an OTP that the outbound call reads out",
+            # A policy of our own: CDK's default gives the account root kms:*, so any principal with an IAM
+            # kms:Decrypt on * could read codes. Use is granted per role below (grant_create, grant_prompt).
+            policy=iam.PolicyDocument(
+                statements=[
+                    iam.PolicyStatement(
+                        sid="AccountAdministersButNeverUsesTheKey",
+                        principals=[iam.AccountRootPrincipal()],
+                        actions=list(KEY_ADMINISTRATION_ACTIONS),
+                        resources=["*"],
+                    )
+                ]
+            ),
         )
         self.table = dynamodb.Table(
             self,
@@ -89,23 +136,86 @@ class OtpStore(Construct):
             "by hand in a quiet window if it is ever exposed.",
         )
 
-    def grant_otp_state(self, grantee: iam.IGrantable) -> None:
-        """Read/write the OTP table and read the HMAC key (with the data-key use both imply)."""
-        self.table.grant_read_write_data(grantee)
-        self.hash_secret.grant_read(grantee)
-        _acknowledge_data_key_families(grantee)
+    # -- one grant per function ----------------------------------------------------------------
 
-    def grant_encrypt_code(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Encrypt OTP copies with the code key (the Create trigger only).
+    def grant_create(self, grantee: iam.IGrantable) -> None:
+        """The Create trigger: read and transactionally write its items, hash with the HMAC key, and
+        encrypt the code copy for the call (``kms:Encrypt`` only: no ``ReEncrypt*``, which with the data-key
+        use would let it turn code ciphertexts into readable ones)."""
+        self._grant_items(grantee, CREATE_ITEM_ACTIONS, CREATE_KEY_PREFIXES)
+        self._grant_hash_secret(grantee)
+        self._grant_code_key(grantee, "kms:Encrypt")
 
-        Only ``kms:Encrypt``: ``grant_encrypt`` would add ``kms:ReEncrypt*``, and ReEncryptFrom on this key
-        plus the data-key decrypt the same role holds would let it turn code ciphertexts into readable ones.
-        """
-        return self.code_key.grant(grantee, "kms:Encrypt")
+    def grant_verify(self, grantee: iam.IGrantable) -> None:
+        """The Verify trigger: read the challenge and user, settle them in one transaction, hash the answer."""
+        self._grant_items(grantee, VERIFY_ITEM_ACTIONS, VERIFY_KEY_PREFIXES)
+        self._grant_hash_secret(grantee)
 
-    def grant_decrypt_code(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Decrypt OTP copies with the code key (the voice prompt only)."""
-        return self.code_key.grant_decrypt(grantee)
+    def grant_prompt(self, grantee: iam.IGrantable) -> None:
+        """The voice prompt: one conditional update on its call's ``CONTACT#`` item, and decrypt that code
+        copy. No HMAC key, no reads of any other item."""
+        self._grant_items(grantee, PROMPT_ITEM_ACTIONS, PROMPT_KEY_PREFIXES)
+        self._grant_code_key(grantee, "kms:Decrypt")
+
+    # -- the pieces ------------------------------------------------------------------------------
+
+    def _grant_items(self, grantee: iam.IGrantable, actions: Sequence[str], prefixes: Sequence[str]) -> None:
+        """``actions`` on the table, for items whose partition key starts with one of ``prefixes``."""
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=list(actions),
+            resource_arns=[self.table.table_arn],
+            conditions={
+                "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{prefix}*" for prefix in prefixes]}
+            },
+        )
+        # Every item access makes DynamoDB call kms:Decrypt on the table's key on the caller's behalf (to
+        # unwrap the table key; the caller makes no other KMS call: GenerateDataKey and CreateGrant come
+        # from DynamoDB itself or the table's creator). Source: AWS KMS Developer Guide, "How Amazon
+        # DynamoDB uses AWS KMS", Monitoring > Decrypt; its encryption context names the table.
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["kms:Decrypt"],
+            resource_arns=[self.data_key.key_arn],
+            conditions={
+                "StringEquals": {
+                    "kms:ViaService": f"dynamodb.{Stack.of(self).region}.amazonaws.com",
+                    "kms:EncryptionContext:aws:dynamodb:tableName": self.table.table_name,
+                }
+            },
+        )
+
+    def _grant_hash_secret(self, grantee: iam.IGrantable) -> None:
+        """``GetSecretValue`` on the HMAC key, and the data-key decrypt Secrets Manager makes for it."""
+        iam.Grant.add_to_principal(
+            grantee=grantee, actions=["secretsmanager:GetSecretValue"], resource_arns=[self.hash_secret.secret_arn]
+        )
+        # GetSecretValue makes Secrets Manager call kms:Decrypt on the secret's key on the caller's behalf,
+        # with the secret's ARN as encryption context (AWS Secrets Manager User Guide, "Secret encryption
+        # and decryption": Permissions for the KMS key; the managed policy
+        # AWSSecretsManagerClientReadOnlyAccess uses these same two conditions).
+        iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=["kms:Decrypt"],
+            resource_arns=[self.data_key.key_arn],
+            conditions={
+                "StringEquals": {
+                    "kms:ViaService": f"secretsmanager.{Stack.of(self).region}.amazonaws.com",
+                    "kms:EncryptionContext:SecretARN": self.hash_secret.secret_arn,
+                }
+            },
+        )
+
+    def _grant_code_key(self, grantee: iam.IGrantable, action: str) -> iam.Grant:
+        """``action`` on the code key, in the role's policy AND naming the role in the key policy (the account
+        statement delegates no use of this key to IAM)."""
+        return iam.Grant.add_to_principal_and_resource(
+            grantee=grantee,
+            actions=[action],
+            resource_arns=[self.code_key.key_arn],
+            resource=self.code_key,
+            resource_self_arns=["*"],
+        )
 
     def environment(self, *, with_code_key: bool) -> dict[str, str]:
         """``OTP_TABLE_NAME``, ``OTP_HASH_SECRET_ARN`` and, for functions that use it, ``OTP_CODE_KEY_ID``."""

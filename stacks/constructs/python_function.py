@@ -14,6 +14,13 @@ from constructs import Construct
 
 from stacks.constructs.bundling import LAMBDAS_DIR, REQUIREMENTS, WHEEL_CACHE, code_asset, layer_asset
 from stacks.constructs.compliance import acknowledge
+from stacks.constructs.log_names import (
+    LAMBDA_LOG_PREFIX,
+    WAF_LOG_PREFIX,
+    lambda_log_group_name,
+    log_group_arn,
+    stack_prefix,
+)
 from stacks.constructs.stable import pin_logical_id
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
@@ -50,7 +57,11 @@ class LambdaPackaging(Construct):
 
 
 class LogEncryptionKey(Construct):
-    """A rotating KMS key CloudWatch Logs may use for this stack's log groups, and nothing else."""
+    """A rotating KMS key CloudWatch Logs may use for this stack's log groups, and nothing else.
+
+    CloudWatch Logs calls KMS with the log group's ARN as encryption context; the key policy admits only
+    the ARNs under this stack's prefix (``log_names``): its functions' groups and its web ACL's group.
+    """
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
@@ -59,7 +70,11 @@ class LogEncryptionKey(Construct):
             self, "Key", enable_key_rotation=True, description="Encrypts the Lambda log groups of this stack"
         )
         pin_logical_id(self.key, LOG_KEY_ID)  # retained log groups stay encrypted under it
-        log_groups = f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:log-group:*"
+        prefix = stack_prefix(stack)
+        log_groups = [
+            log_group_arn(stack, f"{LAMBDA_LOG_PREFIX}{prefix}-*"),
+            log_group_arn(stack, f"{WAF_LOG_PREFIX}{prefix}"),
+        ]
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudWatchLogsForThisStacksLogGroups",
@@ -100,7 +115,12 @@ class PythonFunction(Construct):
             description=f"Execution role of the {service} function",
         )
         self.log_group = logs.LogGroup(
-            self, "Logs", retention=LOG_RETENTION, encryption_key=log_key, removal_policy=RemovalPolicy.RETAIN
+            self,
+            "Logs",
+            log_group_name=lambda_log_group_name(Stack.of(self), service),  # under the log key's prefix
+            retention=LOG_RETENTION,
+            encryption_key=log_key,
+            removal_policy=RemovalPolicy.RETAIN,
         )
         self.function = lambda_.Function(
             self,

@@ -237,10 +237,29 @@ def test_a_failed_call_answers_like_a_placed_one_and_the_user_may_ask_again_at_o
         assert driver.respond_to_auth_challenge(result.session, code).tokens is not None
 
 
-def test_cognito_session_expires_after_three_minutes(runtime: LocalRuntime) -> None:
+def test_the_session_outlives_the_default_five_minute_code(runtime: LocalRuntime) -> None:
+    """Cognito's default session (3 minutes) would refuse a user answering in minute 4 of a 5-minute code."""
     driver, result = start(runtime)
     code = heard_code(runtime)
-    runtime.clock.advance(181)
+    runtime.clock.advance(240)
+    assert driver.respond_to_auth_challenge(result.session, code).tokens is not None
+
+
+def test_the_session_expires_after_the_app_clients_auth_session_validity(runtime: LocalRuntime) -> None:
+    driver, result = start(runtime)
+    code = heard_code(runtime)
+    runtime.clock.advance(5 * 60 + 1)  # AuthSessionValidity for the default 300 s code: 5 minutes
     with pytest.raises(CognitoError) as info:
         driver.respond_to_auth_challenge(result.session, code)
     assert "expired" in info.value.message
+
+
+def test_the_driver_takes_the_session_validity_from_the_client() -> None:
+    with LocalRuntime(otp={"ttl_seconds": 600}) as rt:
+        client = boto3.client("cognito-idp").describe_user_pool_client(
+            UserPoolId=rt.resources.user_pool_id, ClientId=rt.resources.client_id)["UserPoolClient"]
+        assert client["AuthSessionValidity"] == 10
+        driver, result = start(rt)
+        code = heard_code(rt)
+        rt.clock.advance(9 * 60)
+        assert driver.respond_to_auth_challenge(result.session, code).tokens is not None

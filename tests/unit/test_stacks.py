@@ -122,15 +122,56 @@ def test_user_pool_triggers_invoke_the_matching_functions(existing: Synth) -> No
                          ("define_auth_challenge", "create_auth_challenge", "verify_auth_challenge")}
 
 
-def test_app_client_has_a_secret_custom_srp_password_flows_and_hides_user_existence(existing: Synth) -> None:
+COGNITO_TRIGGER_BUDGET_SECONDS = 5  # Cognito waits 5 s for a trigger, then fails the sign-in
+
+
+def test_every_cognito_trigger_fits_cognitos_five_second_budget(synth: Synth) -> None:
+    for _, pool in synth.of_type("AWS::Cognito::UserPool").items():
+        triggers = pool["Properties"]["LambdaConfig"]
+        assert triggers
+        for trigger, target in triggers.items():
+            function = synth.resources[target["Fn::GetAtt"][0]]
+            assert function["Properties"]["Timeout"] <= COGNITO_TRIGGER_BUDGET_SECONDS, trigger
+
+
+def test_app_client_has_a_secret_custom_auth_and_refresh_only_and_hides_user_existence(existing: Synth) -> None:
+    from lambdas.common.app_client import ALLOWED_AUTH_FLOWS
+
     _, client = existing.only("AWS::Cognito::UserPoolClient")
     props = client["Properties"]
     assert props["GenerateSecret"] is True
     assert props["PreventUserExistenceErrors"] == "ENABLED"
-    assert set(props["ExplicitAuthFlows"]) == {"ALLOW_CUSTOM_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH",
-                                               "ALLOW_REFRESH_TOKEN_AUTH"}
+    # CUSTOM_WITH_SRP (CUSTOM_AUTH started with SRP_A) runs under ALLOW_CUSTOM_AUTH: the password step stays.
+    assert sorted(props["ExplicitAuthFlows"]) == ["ALLOW_CUSTOM_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    assert sorted(props["ExplicitAuthFlows"]) == sorted(ALLOWED_AUTH_FLOWS), "CDK reads the shared list"
     assert props["AllowedOAuthFlowsUserPoolClient"] is False
     assert props["WriteAttributes"] == ["locale"], "users must not re-point the number their OTP is called on"
+    assert props["AuthSessionValidity"] == 5, "a session token must outlive the default 5-minute code"
+
+
+def test_app_client_session_validity_follows_the_otp_lifetime(tmp_path: Any) -> None:
+    import app as cdk_app
+
+    app = cdk_app.build_app({**EXISTING, "otp": {"ttlSeconds": 540}}, outdir=str(tmp_path))
+    template = app.synth().get_stack_by_name(cdk_app.VOICE_OTP_STACK).template
+    [client] = [r for r in template["Resources"].values() if r["Type"] == "AWS::Cognito::UserPoolClient"]
+    assert client["Properties"]["AuthSessionValidity"] == 9
+
+
+# Flows that return tokens without the custom challenge (USER_AUTH covers password and SRP by itself).
+OTP_SKIPPING_FLOW = re.compile(r"USER_AUTH|USER_SRP|USER_PASSWORD|ADMIN_")
+
+
+def test_no_app_client_allows_a_flow_that_skips_the_otp(synth: Synth) -> None:
+    from lambdas.common.app_client import ALLOWED_AUTH_FLOWS
+
+    clients = synth.of_type("AWS::Cognito::UserPoolClient")
+    assert clients
+    for name, client in clients.items():
+        flows = client["Properties"].get("ExplicitAuthFlows")
+        assert flows, f"{name}: unset ExplicitAuthFlows means Cognito's default, which includes ALLOW_USER_SRP_AUTH"
+        assert not [flow for flow in flows if OTP_SKIPPING_FLOW.search(flow)], name
+    assert not [flow for flow in ALLOWED_AUTH_FLOWS if OTP_SKIPPING_FLOW.search(flow)]
 
 
 def test_user_pool_is_admin_only_phone_bearing_strong_and_kept(existing: Synth) -> None:
@@ -148,6 +189,60 @@ def test_user_pool_is_admin_only_phone_bearing_strong_and_kept(existing: Synth) 
     assert props["AccountRecoverySetting"]["RecoveryMechanisms"] == [{"Name": "admin_only", "Priority": 1}]
     assert props["DeletionProtection"] == "ACTIVE"
     assert pool["DeletionPolicy"] == pool["UpdateReplacePolicy"] == "Retain"
+
+
+# --- WAF ----------------------------------------------------------------------------------------------------
+
+
+def _visible(config: dict[str, Any]) -> bool:
+    return config["CloudWatchMetricsEnabled"] is True and config["SampledRequestsEnabled"] is True
+
+
+def test_user_pool_web_acl_blocks_bad_reputation_and_rate_limits_each_source_ip(existing: Synth) -> None:
+    acl_id, acl = existing.only("AWS::WAFv2::WebACL")
+    props = acl["Properties"]
+    assert props["Scope"] == "REGIONAL"
+    assert props["DefaultAction"] == {"Allow": {}}
+    assert _visible(props["VisibilityConfig"])
+    rules = {rule["Name"]: rule for rule in props["Rules"]}
+    reputation, rate = rules["AmazonIpReputationList"], rules["RateLimitPerSourceIp"]
+    assert reputation["Statement"] == {"ManagedRuleGroupStatement": {
+        "VendorName": "AWS", "Name": "AWSManagedRulesAmazonIpReputationList"}}
+    assert reputation["OverrideAction"] == {"None": {}}, "the group's block actions apply, not just counts"
+    assert rate["Statement"] == {"RateBasedStatement": {"AggregateKeyType": "IP", "Limit": 100,
+                                                        "EvaluationWindowSec": 300}}
+    assert rate["Action"] == {"Block": {}}
+    assert len(rules) == 2
+    assert all(_visible(rule["VisibilityConfig"]) for rule in rules.values())
+    _, association = existing.only("AWS::WAFv2::WebACLAssociation")
+    assert association["Properties"] == {"ResourceArn": {"Fn::GetAtt": ["UserPool", "Arn"]},
+                                         "WebACLArn": {"Fn::GetAtt": [acl_id, "Arn"]}}
+
+
+def test_web_acl_logs_to_a_retained_encrypted_log_group_of_its_own(existing: Synth) -> None:
+    acl_id, _ = existing.only("AWS::WAFv2::WebACL")
+    _, logging = existing.only("AWS::WAFv2::LoggingConfiguration")
+    assert logging["Properties"]["ResourceArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+    [destination] = logging["Properties"]["LogDestinationConfigs"]
+    *arn, last = destination["Fn::Join"][1]
+    assert arn[-1] == ":log-group:"
+    assert last["Ref"] in existing.of_type("AWS::Logs::LogGroup"), "the ARN ends at the name: no ':*'"
+    group = existing.resources[last["Ref"]]
+    name = group["Properties"]["LogGroupName"]["Fn::Join"][1]
+    assert name[0] == "aws-waf-logs-VoiceOtp-", "WAF only logs to destinations named aws-waf-logs-*"
+    assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["LogEncryptionKey", "Arn"]}
+    assert group["Properties"]["RetentionInDays"] == 365
+    assert group["DeletionPolicy"] == "Retain"
+
+
+def test_waf_rate_limit_comes_from_the_context(tmp_path: Any) -> None:
+    import app as cdk_app
+
+    app = cdk_app.build_app({**EXISTING, "wafRateLimit": "250"}, outdir=str(tmp_path))
+    template = app.synth().get_stack_by_name(cdk_app.VOICE_OTP_STACK).template
+    [acl] = [r for r in template["Resources"].values() if r["Type"] == "AWS::WAFv2::WebACL"]
+    [rate] = [rule for rule in acl["Properties"]["Rules"] if "RateBasedStatement" in rule["Statement"]]
+    assert rate["Statement"]["RateBasedStatement"]["Limit"] == 250
 
 
 # --- Keys, secret, table ------------------------------------------------------------------------------------
@@ -185,19 +280,64 @@ def test_verify_has_no_access_to_the_code_key(existing: Synth) -> None:
     assert not any(_mentions(statement, "OtpCodeKey") for statement in existing.statements("verify_auth_challenge"))
 
 
-def test_code_key_policy_only_delegates_to_the_account(existing: Synth) -> None:
+def test_code_key_policy_names_one_role_per_use_and_leaves_the_account_administration_only(
+        existing: Synth) -> None:
     statements = existing.resources["OtpCodeKey"]["Properties"]["KeyPolicy"]["Statement"]
-    assert len(statements) == 1
-    principal = json.dumps(statements[0]["Principal"])
-    assert ":root" in principal
-    assert "AWS::AccountId" in principal
+    use = {"kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey",
+           "kms:GenerateDataKeyWithoutPlaintext", "kms:GenerateDataKeyPair", "kms:CreateGrant"}
+    [account] = [s for s in statements if ":root" in json.dumps(s["Principal"])]
+    assert "AWS::AccountId" in json.dumps(account["Principal"])
+    granted = _as_list(account["Action"])
+    assert not [action for action in use if any(_action_matches(p, action) for p in granted)], granted
+    assert {"kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"} <= set(granted), "the account still administers"
+    roles = {existing.function(package)[1]["Role"]["Fn::GetAtt"][0]: package
+             for package in ("create_auth_challenge", "voice_otp_prompt")}
+    named = {roles[s["Principal"]["AWS"]["Fn::GetAtt"][0]]: _as_list(s["Action"])
+             for s in statements if s is not account}
+    assert named == {"create_auth_challenge": ["kms:Encrypt"], "voice_otp_prompt": ["kms:Decrypt"]}
+    assert all(s["Effect"] == "Allow" and "Condition" not in s for s in statements)
 
 
-def test_log_key_admits_cloudwatch_logs_only_for_log_groups(existing: Synth) -> None:
+PSEUDO_VALUES = {"AWS::Partition": "aws", "AWS::Region": "us-east-1", "AWS::AccountId": "123456789012",
+                 "AWS::StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/VoiceOtp/0a1b2c3d-uuid"}
+
+
+def _render(value: Any, refs: dict[str, str]) -> str:
+    """A template string value with Ref / Fn::Join / Fn::Select / Fn::Split resolved against ``refs``."""
+    if isinstance(value, str):
+        return value
+    if "Ref" in value:
+        return refs[value["Ref"]]
+    if "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(_render(part, refs) for part in parts)
+    if "Fn::Select" in value:
+        index, listed = value["Fn::Select"]
+        separator, text = listed["Fn::Split"]
+        return _render(text, refs).split(separator)[index]
+    raise AssertionError(f"cannot render {value!r}")
+
+
+def test_log_key_admits_cloudwatch_logs_only_for_this_stacks_log_groups(existing: Synth) -> None:
+    from fnmatch import fnmatchcase
+
     statements = existing.resources["LogEncryptionKey"]["Properties"]["KeyPolicy"]["Statement"]
-    logs = [s for s in statements if "Service" in s["Principal"]]
-    assert len(logs) == 1
-    assert "kms:EncryptionContext:aws:logs:arn" in logs[0]["Condition"]["ArnLike"]
+    [logs] = [s for s in statements if "Service" in s["Principal"]]
+    patterns = [_render(p, PSEUDO_VALUES) for p in logs["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]]
+    assert not [p for p in patterns if p.endswith(":log-group:*")], "not every log group in the account"
+
+    def admitted(name: str) -> bool:
+        return any(fnmatchcase(f"arn:aws:logs:us-east-1:123456789012:log-group:{name}", p) for p in patterns)
+
+    groups = {name: _render(res["Properties"]["LogGroupName"], PSEUDO_VALUES)
+              for name, res in existing.of_type("AWS::Logs::LogGroup").items()}
+    assert len(groups) == 5
+    assert all(admitted(group) for group in groups.values()), groups
+    for foreign in ("/aws/lambda/VoiceOtp-other-stack-uuid-fn", "/aws/lambda/Other-0a1b2c3d-uuid-fn",
+                    "aws-waf-logs-Other", "/aws/lambda/anything"):
+        assert not admitted(foreign), foreign
+    assert all(res["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["LogEncryptionKey", "Arn"]}
+               for res in existing.of_type("AWS::Logs::LogGroup").values())
 
 
 def test_otp_table_shape_ttl_pitr_encryption_and_retention(existing: Synth) -> None:
@@ -286,12 +426,60 @@ def test_contact_flow_id_is_the_last_part_of_the_flow_arn(synth: Synth) -> None:
         "Fn::Select": [3, {"Fn::Split": ["/", {"Fn::GetAtt": [flow, "ContactFlowArn"]}]}]}
 
 
+TABLE = {"Fn::GetAtt": ["OtpTable", "Arn"]}
+DATA_KEY = {"Fn::GetAtt": ["OtpDataKey", "Arn"]}
+ITEM_GRANTS = {  # package → (table actions, partition-key prefixes): what the code calls, nothing more
+    "create_auth_challenge": ({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                               "dynamodb:ConditionCheckItem"},
+                              {"CHALLENGE#*", "USER#*", "DEST#*", "BUDGET#*", "CONTACT#*"}),
+    "verify_auth_challenge": ({"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"},
+                              {"CHALLENGE#*", "USER#*"}),
+    "voice_otp_prompt": ({"dynamodb:UpdateItem"}, {"CONTACT#*"}),
+    "define_auth_challenge": (set(), set()),
+}
+
+
+@pytest.mark.parametrize("package", sorted(ITEM_GRANTS))
+def test_each_function_gets_only_its_item_actions_on_its_key_prefixes(existing: Synth, package: str) -> None:
+    actions, prefixes = ITEM_GRANTS[package]
+    on_table = [s for s in existing.statements(package) if s["Resource"] == TABLE]
+    assert {a for s in on_table for a in _as_list(s["Action"])} == actions
+    for statement in on_table:
+        [(operator, keys)] = statement["Condition"].items()
+        assert (operator, list(keys)) == ("ForAllValues:StringLike", ["dynamodb:LeadingKeys"])
+        assert set(keys["dynamodb:LeadingKeys"]) == prefixes
+    everything = {a for s in existing.statements(package) for a in _as_list(s["Action"])}
+    assert not [a for a in everything if a.startswith("dynamodb:") and a not in actions]
+
+
+@pytest.mark.parametrize(("package", "reads_secret"), [
+    ("create_auth_challenge", True), ("verify_auth_challenge", True),
+    ("voice_otp_prompt", False), ("define_auth_challenge", False),
+])
+def test_only_create_and_verify_read_the_hmac_secret(existing: Synth, package: str, reads_secret: bool) -> None:
+    secret_actions = {a for s in existing.statements(package) for a in _as_list(s["Action"])
+                      if a.startswith("secretsmanager:")}
+    assert secret_actions == ({"secretsmanager:GetSecretValue"} if reads_secret else set())
+    if reads_secret:
+        assert existing.granted(package, "secretsmanager:GetSecretValue") == [{"Ref": "OtpHashSecret"}]
+
+
 @pytest.mark.parametrize("package", ["create_auth_challenge", "verify_auth_challenge", "voice_otp_prompt"])
-def test_otp_functions_read_write_the_table_and_read_the_secret(existing: Synth, package: str) -> None:
-    table = {"Fn::GetAtt": ["OtpTable", "Arn"]}
-    for action in ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"):
-        assert table in existing.granted(package, action)
-    assert {"Ref": "OtpHashSecret"} in existing.granted(package, "secretsmanager:GetSecretValue")
+def test_the_data_key_is_only_decrypted_and_only_through_dynamodb_or_secrets_manager(
+        existing: Synth, package: str) -> None:
+    on_key = [s for s in existing.statements(package) if s["Resource"] == DATA_KEY]
+    assert {a for s in on_key for a in _as_list(s["Action"])} == {"kms:Decrypt"}
+    via = {}
+    for statement in on_key:
+        condition = statement["Condition"]["StringEquals"]
+        service = _render(condition["kms:ViaService"], PSEUDO_VALUES)
+        via[service] = {k: v for k, v in condition.items() if k != "kms:ViaService"}
+    expected = {"dynamodb.us-east-1.amazonaws.com": {
+        "kms:EncryptionContext:aws:dynamodb:tableName": {"Ref": "OtpTable"}}}
+    if package != "voice_otp_prompt":
+        expected["secretsmanager.us-east-1.amazonaws.com"] = {
+            "kms:EncryptionContext:SecretARN": {"Ref": "OtpHashSecret"}}
+    assert via == expected
 
 
 def test_define_reaches_nothing_but_its_log_group(existing: Synth) -> None:
@@ -435,6 +623,11 @@ def test_synth_fails_on_an_unacknowledged_finding(tmp_path: Any) -> None:
     ({**EXISTING, "otp": {"lockoutThreshold": 101}}, "otp.lockoutThreshold"),
     ({**EXISTING, "otp": {"ttl": 60}}, "otp.ttl"),
     ({**EXISTING, "otp": "{not json"}, "otp"),
+    ({**EXISTING, "wafRateLimit": 9}, "wafRateLimit"),
+    ({**EXISTING, "wafRateLimit": 2_000_000_001}, "wafRateLimit"),
+    ({**EXISTING, "wafRateLimit": "lots"}, "wafRateLimit"),
+    ({**EXISTING, "wafRateLimit": True}, "wafRateLimit"),
+    ({**EXISTING, "wafRateLimit": 100.5}, "wafRateLimit"),
 ])
 def test_bad_context_fails_at_synth_naming_the_key(context: dict[str, Any], named: str) -> None:
     import app as cdk_app
@@ -460,6 +653,7 @@ def test_cdk_json_defaults_are_the_documented_policy() -> None:
     defaults = cdk_app.cdk_json_context()
     assert otp_policy_environment(parse_voice_otp_config({**defaults, **EXISTING}).otp) == POLICY_ENV
     assert defaults["authPasswordless"] is False
+    assert parse_voice_otp_config({**defaults, **EXISTING}).waf_rate_limit == 100
 
 
 def test_cli_context_pairs_are_parsed_like_the_cdk_cli() -> None:
