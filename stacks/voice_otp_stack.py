@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from stacks.config import VoiceOtpConfig, otp_policy_environment
@@ -43,7 +44,7 @@ class VoiceOtpStack(Stack):
             "VoiceOtpPrompt",
             "voice_otp_prompt",
             "Connect flow step: the OTP digits to read aloud",
-            {**store.environment(with_code_key=True), **policy},
+            {**store.environment(with_code_key=True, with_hash_key=False), **policy},
         )
         outbound = ConnectOutbound(
             self,
@@ -75,7 +76,22 @@ class VoiceOtpStack(Stack):
             {**store.environment(with_code_key=False), **policy},
         )
 
+        admin = function(
+            "VoiceOtpAdmin",
+            "voice_otp_admin",
+            "Operators only: read or clear a user's OTP failure state (audited)",
+            {**store.environment(with_code_key=False, with_hash_key=False), **policy},
+        )
+        administrators = iam.ManagedPolicy(
+            self,
+            "Administrators",
+            description="Attach to operators who may read or clear voice-OTP lockouts (tools.voice_otp_admin)",
+            statements=[iam.PolicyStatement(actions=["lambda:InvokeFunction"],
+                                            resources=[admin.function.function_arn])],
+        )
+
         store.grant_create(create.function)
+        store.grant_admin(admin.function)
         store.grant_verify(verify.function)
         store.grant_prompt(prompt.function)
         outbound.grant_start_outbound_voice(create.function)
@@ -95,3 +111,5 @@ class VoiceOtpStack(Stack):
         CfnOutput(self, "OtpTableName", value=store.table.table_name)
         CfnOutput(self, "ConnectContactFlowId", value=outbound.contact_flow_id)
         CfnOutput(self, "ConnectSourcePhoneNumber", value=outbound.source_phone_number)
+        CfnOutput(self, "VoiceOtpAdminFunctionName", value=admin.function.function_name)
+        CfnOutput(self, "VoiceOtpAdministratorsPolicyArn", value=administrators.managed_policy_arn)

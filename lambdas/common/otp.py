@@ -34,7 +34,14 @@ from botocore.exceptions import ClientError
 
 from lambdas.common import aws, clock
 from lambdas.common.phone import validate_e164
-from lambdas.common.tables import OTP_TABLE
+from lambdas.common.tables import (
+    BUDGET_PREFIX,
+    CHALLENGE_PREFIX,
+    CONTACT_PREFIX,
+    DEST_PREFIX,
+    OTP_TABLE,
+    USER_PREFIX,
+)
 
 DAY_SECONDS = 86_400
 MAX_LOCKOUT_SECONDS = DAY_SECONDS   # the lockout doubles per step up to this
@@ -188,7 +195,7 @@ _CHALLENGE_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _CONTACT_ID = re.compile(r"[A-Za-z0-9-]{1,256}")
 _CODE_LENGTHS = range(6, 11)
 _KMS_PURPOSE = "voice-otp"
-_BUDGET_PK = "BUDGET#sends"
+_BUDGET_PK = f"{BUDGET_PREFIX}sends"
 _WRITE_ROUNDS = 3                   # optimistic-concurrency retries before giving up (fail closed)
 
 # A challenge can be answered only while unused, under its attempt limit and before its expiry.
@@ -223,7 +230,7 @@ def _names(*expressions: str | None) -> dict[str, str]:
 def _user_pk(user: str) -> str:
     if not isinstance(user, str) or not user:
         raise ValueError("user must be a non-empty string")
-    return f"USER#{user}"
+    return f"{USER_PREFIX}{user}"
 
 
 def _new_code(length: int) -> str:
@@ -283,7 +290,7 @@ class OtpStore:
         challenge to reuse), SendLimitExceeded, SendBudgetExhausted.
         """
         validate_e164(destination)
-        user_pk, dest_pk = _user_pk(user), f"DEST#{self._mac('otp-destination', destination)}"
+        user_pk, dest_pk = _user_pk(user), f"{DEST_PREFIX}{self._mac('otp-destination', destination)}"
         for _ in range(_WRITE_ROUNDS):
             now = clock.now()
             user_state, dest_state, budget = self._get(user_pk, dest_pk, _BUDGET_PK)
@@ -294,10 +301,10 @@ class OtpStore:
             code = _new_code(self.policy.length)
             expiry = now + self.policy.ttl_seconds
             challenge = {
-                _PK: {"S": f"CHALLENGE#{challenge_id}"},
+                _PK: {"S": f"{CHALLENGE_PREFIX}{challenge_id}"},
                 "user": {"S": user},
                 "code_hash": {"S": self._code_hash(challenge_id, code)},
-                "dest": {"S": dest_pk.removeprefix("DEST#")},
+                "dest": {"S": dest_pk.removeprefix(DEST_PREFIX)},
                 "expiry": _n(expiry),
                 "attempts": _n(0),
                 "max_attempts": _n(self.policy.max_attempts),
@@ -346,7 +353,7 @@ class OtpStore:
             self._restore_sends(receipt.dest_pk, receipt.dest_before, receipt.dest_seq, user=False),
             _update(self._table, _BUDGET_PK, "SET #tat = #tat - :interval", {":interval": _n(self._interval)},
                     "attribute_exists(#tat)"),
-            _update(self._table, f"CHALLENGE#{issued.challenge_id}", "SET #used = :true",
+            _update(self._table, f"{CHALLENGE_PREFIX}{issued.challenge_id}", "SET #used = :true",
                     {":true": {"BOOL": True}}, "attribute_exists(#pk)"),
         ]
         try:
@@ -488,7 +495,7 @@ class OtpStore:
         exhausts = not correct and _num(challenge, "attempts") + 1 >= _num(challenge, "max_attempts")
         retire = correct or exhausts
         user_write = self._user_outcome_write(user_pk, user_state, now, correct=correct, known_user=known_user,
-                                              retire=(challenge_pk.removeprefix("CHALLENGE#") if retire else None))
+                                              retire=(challenge_pk.removeprefix(CHALLENGE_PREFIX) if retire else None))
         try:
             aws.client("dynamodb").transact_write_items(TransactItems=[{"Update": challenge_write}, user_write])
         except ClientError as error:
@@ -579,7 +586,7 @@ class OtpStore:
         )["CiphertextBlob"]
         aws.client("dynamodb").put_item(
             TableName=self._table,
-            Item={_PK: {"S": f"CONTACT#{contact_id}"}, "challenge": {"S": issued.challenge_id},
+            Item={_PK: {"S": f"{CONTACT_PREFIX}{contact_id}"}, "challenge": {"S": issued.challenge_id},
                   "code_ct": {"B": ciphertext}, "expiry": _n(issued.expires_at), "reveals": _n(0),
                   _TTL: _n(int(issued.expires_at) + _TTL_MARGIN_SECONDS)},
             ConditionExpression="attribute_not_exists(#pk)",
@@ -595,7 +602,7 @@ class OtpStore:
             return None
         try:
             item = aws.client("dynamodb").update_item(**_update(
-                self._table, f"CONTACT#{contact_id}", "SET #reveals = #reveals + :one",
+                self._table, f"{CONTACT_PREFIX}{contact_id}", "SET #reveals = #reveals + :one",
                 {":one": _n(1), ":max": _n(MAX_REVEALS_PER_CONTACT), ":now": _n(clock.now())},
                 "attribute_exists(#pk) AND #reveals < :max AND #expiry > :now", ReturnValues="ALL_NEW",
             ))["Attributes"]
@@ -648,7 +655,7 @@ class OtpStore:
 
     def _challenge_pk(self, challenge_id: object) -> str | None:
         if isinstance(challenge_id, str) and _CHALLENGE_ID.fullmatch(challenge_id):
-            return f"CHALLENGE#{challenge_id}"
+            return f"{CHALLENGE_PREFIX}{challenge_id}"
         return None
 
     def _get(self, *pks: str | None) -> Sequence[dict[str, Any] | None]:

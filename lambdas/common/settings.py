@@ -10,13 +10,19 @@ from lambdas.common.otp import POLICY_BOUNDS, OtpPolicy
 _MIN_ATTEMPTS, _MAX_ATTEMPTS = POLICY_BOUNDS["max_attempts"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class OtpSettings:
     """Where OTP state lives (the limits themselves are ``otp_policy()``)."""
 
     table_name: str = setting("OTP_TABLE_NAME")
-    hash_secret_arn: str = setting("OTP_HASH_SECRET_ARN")
     code_key_id: str | None = setting("OTP_CODE_KEY_ID", default=None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HashingOtpSettings(OtpSettings):
+    """The OTP settings of a function that issues or checks codes: it also needs the HMAC key."""
+
+    hash_secret_arn: str = setting("OTP_HASH_SECRET_ARN")
 
 
 @dataclass(frozen=True)
@@ -38,6 +44,7 @@ class AuthFlowSettings:
 
 
 otp_settings = cached(lambda: load(OtpSettings))
+hashing_otp_settings = cached(lambda: load(HashingOtpSettings))
 otp_policy = cached(lambda: load(OtpPolicy, prefix="OTP_"))  # OTP_LENGTH, OTP_TTL_SECONDS, ... within bounds
 voice_settings = cached(lambda: load(VoiceSettings))
 auth_flow_settings = cached(lambda: load(AuthFlowSettings))
@@ -45,5 +52,5 @@ auth_flow_settings = cached(lambda: load(AuthFlowSettings))
 
 def clear_caches() -> None:
     """Forget loaded settings (tests and the local runtime change the environment)."""
-    for factory in (otp_settings, otp_policy, voice_settings, auth_flow_settings):
+    for factory in (otp_settings, hashing_otp_settings, otp_policy, voice_settings, auth_flow_settings):
         factory.cache_clear()

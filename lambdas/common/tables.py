@@ -25,6 +25,7 @@ USER_PREFIX = "USER#"
 DEST_PREFIX = "DEST#"
 BUDGET_PREFIX = "BUDGET#"
 CONTACT_PREFIX = "CONTACT#"
+AUDIT_PREFIX = "AUDIT#"
 
 
 def create_table_kwargs(shape: TableShape, table_name: str) -> dict[str, object]:

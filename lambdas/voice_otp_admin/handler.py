@@ -19,7 +19,7 @@ from lambdas.common import aws, clock
 from lambdas.common.logging import get_logger
 from lambdas.common.otp import UserStatus
 from lambdas.common.settings import otp_settings
-from lambdas.common.tables import OTP_TABLE
+from lambdas.common.tables import AUDIT_PREFIX, OTP_TABLE
 from lambdas.common.voice_otp_factory import otp_store
 
 logger = get_logger("voice_otp_admin")
@@ -64,7 +64,7 @@ def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
         logger.warning("administrator request refused", extra={"problem": str(error)})
         return {"ok": False, "error": str(error)}
 
-    store = otp_store()
+    store = otp_store(hashing=False)
     before = store.status(username)
     after = before
     if action == "clear-failures":
@@ -76,7 +76,7 @@ def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
               "requestId": context.aws_request_id, "before": _view(before), "after": _view(after)}
     aws.client("dynamodb").put_item(
         TableName=otp_settings().table_name,
-        Item={OTP_TABLE.partition_key: {"S": f"AUDIT#{int(clock.now() * 1000)}#{context.aws_request_id}"},
+        Item={OTP_TABLE.partition_key: {"S": f"{AUDIT_PREFIX}{int(clock.now() * 1000)}#{context.aws_request_id}"},
               "record": {"S": json.dumps(record, sort_keys=True)}},
         ConditionExpression=f"attribute_not_exists({OTP_TABLE.partition_key})",  # append-only: never overwrite
     )

@@ -12,6 +12,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from lambdas.common.tables import (
+    AUDIT_PREFIX,
     BUDGET_PREFIX,
     CHALLENGE_PREFIX,
     CONTACT_PREFIX,
@@ -37,6 +38,10 @@ VERIFY_ITEM_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Cond
 VERIFY_KEY_PREFIXES = (CHALLENGE_PREFIX, USER_PREFIX)
 PROMPT_ITEM_ACTIONS = ("dynamodb:UpdateItem",)  # one conditional update on the call's item, returning it
 PROMPT_KEY_PREFIXES = (CONTACT_PREFIX,)
+ADMIN_ITEM_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem")  # read and clear one user's failure count
+ADMIN_KEY_PREFIXES = (USER_PREFIX,)
+AUDIT_ITEM_ACTIONS = ("dynamodb:PutItem",)  # append-only: conditional puts, no update or delete
+AUDIT_KEY_PREFIXES = (AUDIT_PREFIX,)
 
 # The account may administer the code key (CloudFormation updates it through this delegation) but never
 # use it: Encrypt and Decrypt are granted in the key policy to the one role each that needs them.
@@ -157,6 +162,12 @@ class OtpStore(Construct):
         self._grant_items(grantee, PROMPT_ITEM_ACTIONS, PROMPT_KEY_PREFIXES)
         self._grant_code_key(grantee, "kms:Decrypt")
 
+    def grant_admin(self, grantee: iam.IGrantable) -> None:
+        """The administrator function: read and clear ``USER#`` failure state, append ``AUDIT#`` records. No
+        other function may write ``AUDIT#`` items, and this one cannot change or delete them."""
+        self._grant_items(grantee, ADMIN_ITEM_ACTIONS, ADMIN_KEY_PREFIXES)
+        self._grant_items(grantee, AUDIT_ITEM_ACTIONS, AUDIT_KEY_PREFIXES)
+
     # -- the pieces ------------------------------------------------------------------------------
 
     def _grant_items(self, grantee: iam.IGrantable, actions: Sequence[str], prefixes: Sequence[str]) -> None:
@@ -217,9 +228,11 @@ class OtpStore(Construct):
             resource_self_arns=["*"],
         )
 
-    def environment(self, *, with_code_key: bool) -> dict[str, str]:
-        """``OTP_TABLE_NAME``, ``OTP_HASH_SECRET_ARN`` and, for functions that use it, ``OTP_CODE_KEY_ID``."""
-        env = {"OTP_TABLE_NAME": self.table.table_name, "OTP_HASH_SECRET_ARN": self.hash_secret.secret_arn}
+    def environment(self, *, with_code_key: bool, with_hash_key: bool = True) -> dict[str, str]:
+        """``OTP_TABLE_NAME`` and, for the functions that use them, ``OTP_HASH_SECRET_ARN`` and ``OTP_CODE_KEY_ID``."""
+        env = {"OTP_TABLE_NAME": self.table.table_name}
+        if with_hash_key:
+            env["OTP_HASH_SECRET_ARN"] = self.hash_secret.secret_arn
         if with_code_key:
             env["OTP_CODE_KEY_ID"] = self.code_key.key_arn  # KMS accepts the ARN as KeyId
         return env

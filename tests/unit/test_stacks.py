@@ -331,7 +331,7 @@ def test_log_key_admits_cloudwatch_logs_only_for_this_stacks_log_groups(existing
 
     groups = {name: _render(res["Properties"]["LogGroupName"], PSEUDO_VALUES)
               for name, res in existing.of_type("AWS::Logs::LogGroup").items()}
-    assert len(groups) == 5
+    assert len(groups) == 6  # five functions and the WAF log group
     assert all(admitted(group) for group in groups.values()), groups
     for foreign in ("/aws/lambda/VoiceOtp-other-stack-uuid-fn", "/aws/lambda/Other-0a1b2c3d-uuid-fn",
                     "aws-waf-logs-Other", "/aws/lambda/anything"):
@@ -381,7 +381,7 @@ def test_stateful_resources_keep_their_logical_ids(existing: Synth, created: Syn
 def test_functions_share_one_layer_and_run_python312_arm64_5s_256mb(synth: Synth) -> None:
     functions = synth.of_type("AWS::Lambda::Function")
     layer, _ = synth.only("AWS::Lambda::LayerVersion")
-    assert len(functions) == 4
+    assert len(functions) == 5
     roles = set()
     for res in functions.values():
         props = res["Properties"]
@@ -394,8 +394,8 @@ def test_functions_share_one_layer_and_run_python312_arm64_5s_256mb(synth: Synth
         group = synth.resources[props["LoggingConfig"]["LogGroup"]["Ref"]]
         assert group["Properties"]["RetentionInDays"] == 365
         assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["LogEncryptionKey", "Arn"]}
-    assert len(roles) == 4, "every function has its own role"
-    assert not synth.of_type("AWS::IAM::ManagedPolicy")
+    assert len(roles) == 5, "every function has its own role"
+    assert len(synth.of_type("AWS::IAM::ManagedPolicy")) == 1, "only the operators' policy, attached to no role"
     assert all("ManagedPolicyArns" not in r["Properties"] for r in synth.of_type("AWS::IAM::Role").values())
 
 
@@ -411,7 +411,9 @@ def test_function_environments(existing: Synth) -> None:
 
     assert without_powertools("define_auth_challenge") == {"AUTH_PASSWORDLESS": "false", "OTP_MAX_ATTEMPTS": "3"}
     assert without_powertools("verify_auth_challenge") == {**store, **POLICY_ENV}
-    assert without_powertools("voice_otp_prompt") == {**store, **code_key, **POLICY_ENV}
+    table = {"OTP_TABLE_NAME": {"Ref": "OtpTable"}}
+    assert without_powertools("voice_otp_prompt") == {**table, **code_key, **POLICY_ENV}, "the prompt never hashes"
+    assert without_powertools("voice_otp_admin") == {**table, **POLICY_ENV}
     create = without_powertools("create_auth_challenge")
     connect = {k: create.pop(k) for k in ("CONNECT_INSTANCE_ID", "CONNECT_CONTACT_FLOW_ID",
                                           "CONNECT_SOURCE_PHONE_NUMBER")}
@@ -452,9 +454,35 @@ def test_each_function_gets_only_its_item_actions_on_its_key_prefixes(existing: 
     assert not [a for a in everything if a.startswith("dynamodb:") and a not in actions]
 
 
+def test_the_admin_function_clears_user_state_and_only_appends_audit_records(existing: Synth) -> None:
+    on_table = [s for s in existing.statements("voice_otp_admin") if s["Resource"] == TABLE]
+    grants = {frozenset(_as_list(s["Action"])): set(s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"])
+              for s in on_table}
+    assert grants == {frozenset({"dynamodb:GetItem", "dynamodb:UpdateItem"}): {"USER#*"},
+                      frozenset({"dynamodb:PutItem"}): {"AUDIT#*"}}
+    for package in ITEM_GRANTS:  # nobody else may write an audit record
+        prefixes = {p for s in existing.statements(package) if s["Resource"] == TABLE
+                    for p in s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]}
+        assert "AUDIT#*" not in prefixes, package
+    assert not [s for s in existing.statements("voice_otp_admin")
+                if any(a.startswith(("secretsmanager:", "kms:Encrypt")) for a in _as_list(s["Action"]))]
+
+
+def test_only_the_operators_policy_may_invoke_the_admin_function(existing: Synth) -> None:
+    [(_, policy)] = existing.of_type("AWS::IAM::ManagedPolicy").items()
+    [statement] = policy["Properties"]["PolicyDocument"]["Statement"]
+    admin = existing.function("voice_otp_admin")[0]
+    assert (statement["Action"], statement["Resource"]) == ("lambda:InvokeFunction", {"Fn::GetAtt": [admin, "Arn"]})
+    assert "Roles" not in policy["Properties"]
+    assert "Users" not in policy["Properties"]
+    assert not [p for p in existing.of_type("AWS::Lambda::Permission").values()
+                if p["Properties"]["FunctionName"] in ({"Fn::GetAtt": [admin, "Arn"]}, {"Ref": admin})]
+    assert {"VoiceOtpAdminFunctionName", "VoiceOtpAdministratorsPolicyArn"} <= set(existing.template["Outputs"])
+
+
 @pytest.mark.parametrize(("package", "reads_secret"), [
     ("create_auth_challenge", True), ("verify_auth_challenge", True),
-    ("voice_otp_prompt", False), ("define_auth_challenge", False),
+    ("voice_otp_prompt", False), ("define_auth_challenge", False), ("voice_otp_admin", False),
 ])
 def test_only_create_and_verify_read_the_hmac_secret(existing: Synth, package: str, reads_secret: bool) -> None:
     secret_actions = {a for s in existing.statements(package) for a in _as_list(s["Action"])
