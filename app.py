@@ -13,7 +13,14 @@ from typing import Any
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks, PCIDSS321Checks
 
-from stacks.config import VOICE_OTP_CONTEXT_KEYS, ContextError, parse_voice_otp_config
+from stacks.config import (
+    CONTACT_CENTRE_CONTEXT_KEYS,
+    VOICE_OTP_CONTEXT_KEYS,
+    ContextError,
+    parse_contact_centre_config,
+    parse_voice_otp_config,
+)
+from stacks.contact_centre_stack import contact_centre
 from stacks.voice_otp_stack import VoiceOtpStack
 
 ROOT = Path(__file__).resolve().parent
@@ -29,11 +36,16 @@ def cdk_json_context() -> dict[str, Any]:
 def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = None) -> App:
     """The app with ``cdk.json``'s context overlaid by ``context`` (CLI context, if any, wins over both)."""
     app = App(context={**cdk_json_context(), **(context or {})}, outdir=outdir)
-    config = parse_voice_otp_config({key: app.node.try_get_context(key) for key in VOICE_OTP_CONTEXT_KEYS})
+
+    def context_of(keys: Sequence[str]) -> dict[str, Any]:
+        return {key: app.node.try_get_context(key) for key in keys}
+
+    connect = contact_centre(app, parse_contact_centre_config(context_of(CONTACT_CENTRE_CONTEXT_KEYS)))
     VoiceOtpStack(
         app,
         VOICE_OTP_STACK,
-        config=config,
+        config=parse_voice_otp_config(context_of(VOICE_OTP_CONTEXT_KEYS)),
+        connect=connect,
         description="Voice-call OTP for Cognito custom auth, delivered by Amazon Connect (C2)",
     )
     add_compliance_checks(app)

@@ -16,10 +16,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 HANDLERS = [
-    "lambdas.define_auth_challenge.handler",
-    "lambdas.create_auth_challenge.handler",
-    "lambdas.verify_auth_challenge.handler",
-    "lambdas.voice_otp_prompt.handler",
+    "lambdas.voice_otp.define",
+    "lambdas.voice_otp.create",
+    "lambdas.voice_otp.verify",
+    "lambdas.voice_otp.prompt",
 ]
 RUNS = 5
 

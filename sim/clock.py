@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from lambdas.common import clock as lambda_clock
+from lambdas.common.core import clock as lambda_clock
 
 
 class SimClock:

@@ -7,7 +7,6 @@ botocore serialisation and error parsing run. Accepted calls are queued; the run
 from __future__ import annotations
 
 import json
-import re
 import threading
 import uuid
 from collections import deque
@@ -16,7 +15,8 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+from lambdas.common.core.phone import E164
+
 _MAX_ATTRIBUTES_BYTES = 32 * 1024  # Connect's documented limit on the Attributes map
 
 
@@ -69,7 +69,7 @@ def _start_outbound(state: ConnectState, body: dict[str, Any]) -> dict[str, str]
             raise _Rejected("ResourceNotFoundException", "instance not found", 404)
         if body["ContactFlowId"] not in state.flow_ids:
             raise _Rejected("ResourceNotFoundException", "contact flow not found", 404)
-        if not _E164.fullmatch(body["DestinationPhoneNumber"]):
+        if not E164.fullmatch(body["DestinationPhoneNumber"]):
             raise _Rejected("InvalidParameterException", "DestinationPhoneNumber must be E.164")
         source = body.get("SourcePhoneNumber")
         if source not in state.phone_numbers:

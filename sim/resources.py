@@ -11,9 +11,10 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from lambdas.common.app_client import ALLOWED_AUTH_FLOWS, auth_session_validity_minutes
-from lambdas.common.otp import OtpPolicy
-from lambdas.common.tables import OTP_TABLE, create_table_kwargs
+from lambdas.common.core.tables import create_table_kwargs
+from lambdas.common.otp.policy import OtpPolicy
+from lambdas.common.otp.table import OTP_TABLE
+from lambdas.voice_otp.app_client import ALLOWED_AUTH_FLOWS, auth_session_validity_minutes
 from sim.embedded import ACCOUNT_ID, REGION
 
 SOURCE_NUMBER = "+15550100999"  # the contact centre's caller ID (555-01xx numbers are fictional)

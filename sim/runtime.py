@@ -25,19 +25,14 @@ Handler = Callable[[dict[str, Any], Any], Any]
 
 def reset_lambda_state() -> None:
     """Forget every per-container cache (settings, clients, secrets) so handlers see this runtime."""
-    from aws_lambda_powertools.utilities import parameters
+    from lambdas.common.core import caches
 
-    from lambdas.common import aws, settings, voice_otp_factory
-
-    aws.reset_clients()
-    settings.clear_caches()
-    voice_otp_factory.clear_caches()
-    parameters.clear_caches()  # type: ignore[no-untyped-call]
+    caches.reset_all()
 
 
 def project_handlers() -> dict[str, Handler]:
     """This project's Lambda handlers by local ARN and by flow placeholder (imported, not started)."""
-    from lambdas.voice_otp_prompt.handler import handler as prompt
+    from lambdas.voice_otp.prompt import handler as prompt
 
     return {PROMPT_FUNCTION_ARN: prompt, "${VoiceOtpPromptFunctionArn}": prompt}
 
@@ -112,9 +107,9 @@ class LocalRuntime:
         """The one Cognito (sessions live in it) over this runtime's user pool and trigger handlers."""
         import boto3
 
-        from lambdas.create_auth_challenge.handler import handler as create
-        from lambdas.define_auth_challenge.handler import handler as define
-        from lambdas.verify_auth_challenge.handler import handler as verify
+        from lambdas.voice_otp.create import handler as create
+        from lambdas.voice_otp.define import handler as define
+        from lambdas.voice_otp.verify import handler as verify
 
         return CustomAuthDriver(
             idp=boto3.session.Session().client("cognito-idp"),

@@ -84,7 +84,7 @@ def signin(runtime: LocalRuntime, *, username: str, password: str | None, codes:
 
 def lockout_demo(runtime: LocalRuntime, *, say: Say = print) -> list[SigninOutcome]:
     """Wrong codes across sign-ins until the per-user failure counter locks the account."""
-    from lambdas.common.settings import otp_policy
+    from lambdas.common.otp.settings import otp_policy
 
     user = runtime.demo_user
     outcomes = []

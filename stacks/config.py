@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lambdas.common.otp import OtpPolicy
+from lambdas.common.core.phone import E164
+from lambdas.common.otp.policy import OtpPolicy
 
 
 class ContextError(ValueError):
@@ -44,32 +45,36 @@ class NewPhoneNumber:
     country_code: str
 
 
-ConnectInstance = ExistingConnectInstance | NewConnectInstance
-SourcePhoneNumber = ClaimedPhoneNumber | NewPhoneNumber
+ConnectInstanceChoice = ExistingConnectInstance | NewConnectInstance
+SourcePhoneNumberChoice = ClaimedPhoneNumber | NewPhoneNumber
+
+
+@dataclass(frozen=True)
+class ContactCentreConfig:
+    """The Amazon Connect instance and number every capability shares."""
+
+    connect_instance: ConnectInstanceChoice
+    source_phone_number: SourcePhoneNumberChoice
 
 
 @dataclass(frozen=True)
 class VoiceOtpConfig:
-    """Everything the voice-OTP stack needs from the context."""
+    """What the voice-OTP stack needs from the context, beyond the contact centre."""
 
-    connect_instance: ConnectInstance
-    source_phone_number: SourcePhoneNumber
     otp: OtpPolicy
     passwordless: bool
     waf_rate_limit: int  # requests per source IP per 5 minutes (WAF_RATE_LIMIT_BOUNDS)
 
 
-# The context keys this configuration reads (app.py passes exactly these).
-VOICE_OTP_CONTEXT_KEYS = (
+# The context keys each configuration reads (app.py passes exactly these).
+CONTACT_CENTRE_CONTEXT_KEYS = (
     "connectInstanceArn",
     "createConnectInstance",
     "connectInstanceAlias",
     "connectSourcePhoneNumber",
     "connectPhoneNumberCountry",
-    "otp",
-    "authPasswordless",
-    "wafRateLimit",
 )
+VOICE_OTP_CONTEXT_KEYS = ("otp", "authPasswordless", "wafRateLimit")
 
 # Requests per source IP per 5 minutes that the user pool's web ACL lets through before blocking. One
 # sign-in is 2-5 Cognito API calls (InitiateAuth, one to three answers, a resend), so 100 leaves room for
@@ -83,7 +88,6 @@ _INSTANCE_ARN = re.compile(
     r"^arn:aws[a-z-]*:connect:[a-z0-9-]+:\d{12}:instance/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$"
 )
 _INSTANCE_ALIAS = re.compile(r"^(?!d-)[0-9A-Za-z]+(-+[0-9A-Za-z]+)*$")  # CreateInstance's InstanceAlias rule
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _TRUE, _FALSE = ("true", "1", "yes"), ("false", "0", "no", "")
 
@@ -103,12 +107,12 @@ def _flag(context: Mapping[str, Any], key: str) -> bool:
 
 def _matching(context: Mapping[str, Any], key: str, pattern: re.Pattern[str], what: str) -> str:
     value = context.get(key)
-    if not isinstance(value, str) or not pattern.match(value.strip()):
+    if not isinstance(value, str) or not pattern.fullmatch(value.strip()):
         raise ContextError(f"context key {key!r} must be {what}, got {value!r}")
     return value.strip()
 
 
-def _connect_instance(context: Mapping[str, Any]) -> ConnectInstance:
+def _connect_instance(context: Mapping[str, Any]) -> ConnectInstanceChoice:
     create = _flag(context, "createConnectInstance")
     arn_given = not _blank(context.get("connectInstanceArn"))
     if create and arn_given:
@@ -144,7 +148,7 @@ def _connect_instance(context: Mapping[str, Any]) -> ConnectInstance:
     )
 
 
-def _source_phone_number(context: Mapping[str, Any]) -> SourcePhoneNumber:
+def _source_phone_number(context: Mapping[str, Any]) -> SourcePhoneNumberChoice:
     number_given = not _blank(context.get("connectSourcePhoneNumber"))
     country_given = not _blank(context.get("connectPhoneNumberCountry"))
     if number_given and country_given:
@@ -154,7 +158,7 @@ def _source_phone_number(context: Mapping[str, Any]) -> SourcePhoneNumber:
             _matching(
                 context,
                 "connectSourcePhoneNumber",
-                _E164,
+                E164,
                 "an E.164 number claimed on the instance (+15555550100)",
             )
         )
@@ -218,11 +222,17 @@ def _waf_rate_limit(context: Mapping[str, Any]) -> int:
     return value
 
 
+def parse_contact_centre_config(context: Mapping[str, Any]) -> ContactCentreConfig:
+    """Validate the raw context values into a :class:`ContactCentreConfig` (ContextError naming the bad key)."""
+    return ContactCentreConfig(
+        connect_instance=_connect_instance(context),
+        source_phone_number=_source_phone_number(context),
+    )
+
+
 def parse_voice_otp_config(context: Mapping[str, Any]) -> VoiceOtpConfig:
     """Validate the raw context values into a :class:`VoiceOtpConfig` (ContextError naming the bad key)."""
     return VoiceOtpConfig(
-        connect_instance=_connect_instance(context),
-        source_phone_number=_source_phone_number(context),
         otp=_otp_policy(context),
         passwordless=_flag(context, "authPasswordless"),
         waf_rate_limit=_waf_rate_limit(context),

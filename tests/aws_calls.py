@@ -9,8 +9,8 @@ import pytest
 
 
 def count_aws_calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """Hook every client ``lambdas.common.aws.client`` hands out; keys look like ``kms:Encrypt``."""
-    from lambdas.common import aws
+    """Hook every client ``lambdas.common.core.aws.client`` hands out; keys look like ``kms:Encrypt``."""
+    from lambdas.common.core import aws
 
     calls: Counter[str] = Counter()
     original = aws.client

@@ -28,11 +28,11 @@ def _aws_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_REGION", "us-east-1")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "test")
-    from lambdas.common import aws, clock
+    from lambdas.common.core import caches, clock
 
-    aws.reset_clients()
+    caches.reset_all()  # a fresh container: no client, setting or secret cached by an earlier test
     yield
-    aws.reset_clients()
+    caches.reset_all()
     clock.set_source(None)
 
 
@@ -71,17 +71,19 @@ def lambda_logs(monkeypatch: pytest.MonkeyPatch) -> Any:
     import importlib
     import io
     import logging
+    import pkgutil
 
-    functions = ("define_auth_challenge", "create_auth_challenge", "verify_auth_challenge", "voice_otp_prompt")
-    for function in functions:  # importing a handler registers its logger
-        importlib.import_module(f"lambdas.{function}.handler")
-    importlib.import_module("lambdas.common.voice_otp")
+    import lambdas
+
+    for module in pkgutil.walk_packages(lambdas.__path__, "lambdas."):  # importing a handler makes its logger
+        importlib.import_module(module.name)
 
     buffer = io.StringIO()
-    for name in (*functions, "voice_otp"):
-        std = logging.getLogger(name)
-        monkeypatch.setattr(std, "level", logging.DEBUG)
+    for std in list(logging.Logger.manager.loggerDict.values()):
+        if not isinstance(std, logging.Logger):
+            continue
         for handler in std.handlers:
             if isinstance(handler, logging.StreamHandler):
+                monkeypatch.setattr(std, "level", logging.DEBUG)
                 monkeypatch.setattr(handler, "stream", buffer)
     return buffer

@@ -6,17 +6,16 @@ https://docs.aws.amazon.com/connect/latest/APIReference/flow-language-actions.ht
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from lambdas.common.core import substitution
 from sim.connect.errors import FlowDefinitionError, PlaceholderError
 
 FLOW_LANGUAGE_VERSION = "2019-10-30"
-_PLACEHOLDER = re.compile(r"\$\{(!?)([^}]*)\}")
 _FORBIDDEN_ID_CHARS = set("%:()\\/=$,;[]{}")
 _MAX_ID_LENGTH = 50
 
@@ -67,22 +66,11 @@ class Flow:
 
 
 def fn_sub(text: str, substitutions: Mapping[str, str], *, source: str = "template") -> str:
-    """CloudFormation ``Fn::Sub`` on ``text``: ``${Name}`` from the map, ``${!Literal}`` → ``${Literal}``."""
-    missing: list[str] = []
-
-    def replace(match: re.Match[str]) -> str:
-        literal, name = match.group(1), match.group(2)
-        if literal:
-            return "${" + name + "}"
-        if name not in substitutions:
-            missing.append(name)
-            return match.group(0)
-        return substitutions[name]
-
-    result = _PLACEHOLDER.sub(replace, text)
-    if missing:
-        raise PlaceholderError(sorted(set(missing)), source)
-    return result
+    """CloudFormation ``Fn::Sub`` on ``text`` (``lambdas.common.core.substitution``), naming ``source`` on error."""
+    try:
+        return substitution.fn_sub(text, substitutions)
+    except substitution.UnresolvedPlaceholders as missing:
+        raise PlaceholderError(missing.names, source) from None
 
 
 def load_flow(path: Path, substitutions: Mapping[str, str] | None = None) -> Flow:

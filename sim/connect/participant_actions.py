@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from lambdas.common.core.phone import E164
 from sim.connect.contact import InputRequest
 from sim.connect.errors import FlowRuntimeError
 from sim.connect.flow import Action
@@ -17,7 +18,6 @@ from sim.connect.runtime import Execution, Failed, Next, Outcome, Result
 from sim.connect.transcript import InputStored, ParticipantPressed, ParticipantSaid, ParticipantSilent
 
 DTMF = re.compile(r"[0-9*#]+")
-_E164 = re.compile(r"\+[1-9]\d{6,14}")
 _DEFAULT_TIMEOUT_SECONDS = 5
 _MAX_TIMEOUT_SECONDS = 180
 _MAX_PHONE_DIGITS = 20
@@ -140,7 +140,7 @@ def _phone_number(ex: Execution, action: Action, digits: str, rules: Mapping[str
         number = "+" + code + digits.lstrip("0")
     else:
         raise ex.definition_error(action, f"NumberFormat must be Local or E164, got {number_format!r}")
-    return number if _E164.fullmatch(number) else None
+    return number if E164.fullmatch(number) else None
 
 
 def _encrypt_and_store(ex: Execution, action: Action, digits: str, encryption: Mapping[str, Any]) -> Outcome:

@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 
 import yaml
 
+from lambdas.common.core.phone import E164
+from lambdas.common.core.substitution import placeholder_name
 from sim.connect import Flow, FlowDefinitionError, PlaceholderError, load_flow
 from sim.lex import BotDefinition, LexEmulatorError, load_bot
 from sim.scripts.model import (
@@ -47,11 +49,9 @@ HEADER_KEYS = (
     "session_attributes", "locale", "aws", "steps",
 )  # fmt: skip
 LINK_KEYS = ("link", "expect", "fill", "submit", "expect_after")
-E164 = re.compile(r"\+[1-9]\d{6,14}")
 DTMF = re.compile(r"[0-9*#]+")
 _LOCALE = re.compile(r"[a-z]{2}[-_][A-Z]{2}")
 _HANDLER = re.compile(r"(?P<module>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):(?P<function>[A-Za-z_]\w*)")
-_PLACEHOLDER_REF = re.compile(r"\$\{([^!}][^}]*)\}")
 _NULL, _BOOL, _INT, _FLOAT = (f"tag:yaml.org,2002:{t}" for t in ("null", "bool", "int", "float"))
 _TRUE = {"true", "yes", "on", "y"}
 Entries = dict[str, tuple[yaml.Node, yaml.Node]]
@@ -109,12 +109,6 @@ def read_bot(path: Path) -> BotDefinition:
         return load_bot(path)
     except (LexEmulatorError, OSError, UnicodeDecodeError) as exc:
         raise ValueError(f"bad bot file: {exc}") from None
-
-
-def placeholder_name(reference: str) -> str | None:
-    """``Name`` for a ``${Name}`` reference."""
-    match = _PLACEHOLDER_REF.fullmatch(reference)
-    return match[1] if match else None
 
 
 def aliases(reference: str, substitutions: Mapping[str, str]) -> set[str]:

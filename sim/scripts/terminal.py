@@ -7,9 +7,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
+from lambdas.common.core.phone import E164
 from sim.connect import FlowError, InputRequest
 from sim.scripts.events import CallerHungUp, ErrorRaised
-from sim.scripts.loader import E164, find_file, import_handler, read_bot, read_flow
+from sim.scripts.loader import find_file, import_handler, read_bot, read_flow
 from sim.scripts.model import DEFAULT_CALLER, BotRef, HookRef, Script
 from sim.scripts.world import World
 

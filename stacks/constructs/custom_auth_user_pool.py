@@ -7,7 +7,7 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
-from lambdas.common.app_client import ALLOWED_AUTH_FLOWS, auth_session_validity_minutes
+from lambdas.voice_otp.app_client import ALLOWED_AUTH_FLOWS, auth_session_validity_minutes
 from stacks.constructs.compliance import acknowledge
 from stacks.constructs.stable import pin_logical_id
 

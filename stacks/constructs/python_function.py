@@ -25,7 +25,6 @@ from stacks.constructs.stable import pin_logical_id
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 ARCHITECTURE = lambda_.Architecture.ARM_64
-TIMEOUT = Duration.seconds(5)  # Cognito gives each trigger 5 s
 MEMORY_MB = 256
 LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 LOG_LEVEL = "INFO"
@@ -92,8 +91,18 @@ class LogEncryptionKey(Construct):
         )
 
 
+COGNITO_TRIGGER_TIMEOUT = Duration.seconds(5)  # Cognito waits 5 s for a trigger, then fails the sign-in
+CONNECT_LAMBDA_TIMEOUT = Duration.seconds(8)   # a flow's InvokeLambdaFunction waits at most 8 s
+
+
 class PythonFunction(Construct):
-    """One handler of the shared package: Python 3.12, ARM64, 5 s, 256 MB, own role, 1-year encrypted logs."""
+    """One handler of the shared package: Python 3.12, ARM64, 256 MB, own role, 1-year encrypted logs.
+
+    ``handler`` is ``lambdas.<capability>.<module>.handler``; ``service`` names the function in its logs,
+    role and log group; ``timeout`` is what its caller waits (Cognito 5 s, a Connect flow at most 8 s);
+    ``outside_vpc_reason`` says why this function needs no VPC (PCI DSS's LambdaInsideVPC): what it
+    handles and what it reaches, which differs per function and must be true for it.
+    """
 
     def __init__(
         self,
@@ -102,12 +111,14 @@ class PythonFunction(Construct):
         *,
         packaging: LambdaPackaging,
         handler: str,
+        service: str,
         environment: Mapping[str, str],
         log_key: kms.IKey,
         description: str,
+        timeout: Duration,
+        outside_vpc_reason: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        service = handler.split(".")[-3]  # lambdas.<service>.handler.handler
         self.role = iam.Role(
             self,
             "Role",
@@ -130,7 +141,7 @@ class PythonFunction(Construct):
             handler=handler,
             code=packaging.code,
             layers=[packaging.layer],
-            timeout=TIMEOUT,
+            timeout=timeout,
             memory_size=MEMORY_MB,
             role=self.role,
             log_group=self.log_group,
@@ -142,9 +153,9 @@ class PythonFunction(Construct):
             },
         )
         self.log_group.grant_write(self.role)
-        self._acknowledge_platform_choices()
+        self._acknowledge_platform_choices(outside_vpc_reason)
 
-    def _acknowledge_platform_choices(self) -> None:
+    def _acknowledge_platform_choices(self, outside_vpc_reason: str) -> None:
         acknowledge(
             self,
             "AwsSolutions-L1",
@@ -155,14 +166,12 @@ class PythonFunction(Construct):
         acknowledge(
             self,
             "PCI.DSS.321-LambdaInsideVPC",
-            "The function opens no listeners and reaches only AWS service APIs, over TLS with SigV4 and "
-            "the least-privilege role below; it handles one-time codes, not cardholder data, so it sits "
-            "outside the CDE, and a VPC would add NAT/endpoints without narrowing what it can reach.",
+            outside_vpc_reason,
         )
         acknowledge(
             self,
             "PCI.DSS.321-IAMNoInlinePolicy",
-            "The inline policy is the one CDK grant_* methods generate for this function's own role: each "
-            "statement names a resource of this stack (its log group, the OTP table, secret, keys, the "
-            "Connect flow), and the role is not shared with any other function.",
+            "The inline policy is the one the constructs' grant_* methods generate for this function's own "
+            "role: each statement names a resource of this stack that the function's code uses (its log "
+            "group first), and the role is not shared with any other function.",
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lambdas.voice_otp_prompt.handler import render_prompt
+from lambdas.voice_otp.prompt import render_prompt
 
 FAKE_CODE = "204863"
 

@@ -1,6 +1,6 @@
 """Only flows that pass the voice OTP reach tokens: the local Cognito enforces the app client's ExplicitAuthFlows.
 
-The runtime's app client is created from the same list the stack deploys (``lambdas.common.app_client``), and
+The runtime's app client is created from the same list the stack deploys (``lambdas.voice_otp.app_client``), and
 the driver reads each client's flows from moto, so these tests prove both the setting and its enforcement.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
-from lambdas.common.app_client import ALLOWED_AUTH_FLOWS
+from lambdas.voice_otp.app_client import ALLOWED_AUTH_FLOWS
 from sim.cognito import CognitoError, MotoUserPool, secret_hash
 from sim.runtime import LocalRuntime
 

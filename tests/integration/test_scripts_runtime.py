@@ -36,7 +36,7 @@ def test_a_project_code_hook_starts_the_runtime_which_rings_the_scripts_phone(
         """Stands in for a project handler: the runtime is up when it runs; it signs the demo user in."""
         runtime = world.runtime()
         seen.update(started=world.runtime_started, skew=runtime.clock.now() - time.time())
-        from lambdas.common import clock
+        from lambdas.common.core import clock
 
         seen["lambda_clock_skew"] = clock.now() - time.time()
         if "signed_in" not in seen:

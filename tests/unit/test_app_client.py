@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lambdas.common.app_client import auth_session_validity_minutes
+from lambdas.voice_otp.app_client import auth_session_validity_minutes
 
 
 @pytest.mark.parametrize(("ttl_seconds", "minutes"), [

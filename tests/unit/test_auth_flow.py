@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import ChallengeResult
 
-from lambdas.common.auth_flow import ChallengeRef, Decision, decide, latest_challenge, wants_resend
+from lambdas.voice_otp.auth_flow import ChallengeRef, Decision, decide, latest_challenge, wants_resend
 
 
 def entry(name: str, result: bool, metadata: str | None = None) -> ChallengeResult:

@@ -9,6 +9,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from aws_cdk import Duration
 
 from stacks.constructs.bundling import BundlingError, LayerBundling, PackageBundling, pip_install_command
 
@@ -102,8 +103,10 @@ def test_cdk_stages_both_assets_through_the_local_bundlers(tmp_path: Path) -> No
     with mock.patch("stacks.constructs.bundling.subprocess.run", side_effect=fake_pip) as pip:
         packaging = LambdaPackaging(stack, "Packaging", package_dir=package,
                                     requirements=package / "requirements.txt", wheel_cache=tmp_path / "none")
-        PythonFunction(stack, "Fn", packaging=packaging, handler="pkg.fn.handler.handler", environment={},
-                       log_key=kms.Key(stack, "Logs", enable_key_rotation=True), description="bundling test")
+        PythonFunction(stack, "Fn", packaging=packaging, handler="pkg.fn.handler.handler", service="fn",
+                       environment={}, log_key=kms.Key(stack, "Logs", enable_key_rotation=True),
+                       description="bundling test", timeout=Duration.seconds(3),
+                       outside_vpc_reason="a bundling test function that is never deployed anywhere at all")
     assert pip.call_count == 1
     staged = {p.relative_to(tmp_path / "cdk.out").as_posix().split("/", 1)[1]
               for p in (tmp_path / "cdk.out").glob("asset.*/**/*") if p.is_file()}

@@ -8,10 +8,15 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
-from lambdas.common import aws
-from lambdas.common.delivery import CONNECT_ERROR_MEANINGS, RESERVE_AFTER_CALL_SECONDS, DeliveryError, VoiceCallSender
-from lambdas.common.phone import InvalidPhoneNumber
-from lambdas.common.settings import VoiceSettings
+from lambdas.common.core import aws
+from lambdas.common.core.phone import InvalidPhoneNumber
+from lambdas.common.delivery.errors import DeliveryError
+from lambdas.common.delivery.voice import (
+    CONNECT_ERROR_MEANINGS,
+    RESERVE_AFTER_CALL_SECONDS,
+    VoiceCallSender,
+    VoiceSettings,
+)
 
 SETTINGS = VoiceSettings(instance_id="inst-1", contact_flow_id="flow-1", source_phone_number="+15550100999")
 DEST = "+15550100100"

@@ -1,4 +1,4 @@
-"""OtpStore and the HMAC key loader on moto: issue, verify, reveal, limits, lockout, storage, AWS budget."""
+"""DynamoOtpStore and the HMAC key loader on moto: issue, verify, reveal, limits, lockout, storage, AWS budget."""
 
 from __future__ import annotations
 
@@ -17,21 +17,17 @@ from botocore.exceptions import ClientError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lambdas.common import aws, clock, otp
-from lambdas.common.errors import InternalError
-from lambdas.common.keys import hmac_key_loader
-from lambdas.common.otp import (
-    IssuedOtp,
-    LockedOut,
-    OtpPolicy,
-    OtpStore,
-    ResendTooSoon,
-    SendBudgetExhausted,
-    SendLimitExceeded,
-    VerifyOutcome,
-)
-from lambdas.common.phone import InvalidPhoneNumber
-from lambdas.common.tables import OTP_TABLE, create_table_kwargs
+from lambdas.common.core import aws, clock
+from lambdas.common.core.errors import InternalError
+from lambdas.common.core.phone import InvalidPhoneNumber
+from lambdas.common.core.secrets import hmac_key_loader
+from lambdas.common.core.tables import create_table_kwargs
+from lambdas.common.otp import codes
+from lambdas.common.otp.errors import LockedOut, ResendTooSoon, SendBudgetExhausted, SendLimitExceeded
+from lambdas.common.otp.model import IssuedOtp, VerifyOutcome
+from lambdas.common.otp.policy import OtpPolicy
+from lambdas.common.otp.store import DynamoOtpStore
+from lambdas.common.otp.table import OTP_TABLE
 
 TABLE = "otp-test"
 KEY = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZab"
@@ -76,18 +72,18 @@ def kms_key(moto_aws: None) -> str:
 
 
 @pytest.fixture
-def make_store(time_: FakeClock, kms_key: str) -> Callable[..., OtpStore]:
+def make_store(time_: FakeClock, kms_key: str) -> Callable[..., DynamoOtpStore]:
     """Create the table; build stores with a policy, a key and (by default) the KMS code copy."""
     aws.client("dynamodb").create_table(**create_table_kwargs(OTP_TABLE, TABLE))
 
-    def make(policy: OtpPolicy | None = None, *, key: bytes = KEY, encrypt: bool = True) -> OtpStore:
-        return OtpStore(TABLE, lambda: key, policy or OtpPolicy(), code_key_id=kms_key if encrypt else None)
+    def make(policy: OtpPolicy | None = None, *, key: bytes = KEY, encrypt: bool = True) -> DynamoOtpStore:
+        return DynamoOtpStore(TABLE, lambda: key, policy or OtpPolicy(), code_key_id=kms_key if encrypt else None)
 
     return make
 
 
 @pytest.fixture
-def store(make_store: Callable[..., OtpStore]) -> OtpStore:
+def store(make_store: Callable[..., DynamoOtpStore]) -> DynamoOtpStore:
     """A store with the default policy and an encrypted code copy."""
     return make_store()
 
@@ -122,7 +118,7 @@ def failures(user: str) -> int:
     return int(item(f"USER#{user}").get("failures", {"N": "0"})["N"])
 
 
-def reveal(store: OtpStore, issued: IssuedOtp, contact: str = CONTACT) -> str | None:
+def reveal(store: DynamoOtpStore, issued: IssuedOtp, contact: str = CONTACT) -> str | None:
     """Seal ``issued`` for ``contact`` (as the Create trigger does after the call) and reveal it once."""
     store.seal_for_contact(issued, contact)
     return store.reveal_for_contact(contact)
@@ -152,7 +148,7 @@ def all_values(value: Any) -> Iterator[str]:
 
 @pytest.mark.parametrize(("drawn", "expected"), [(0, "000000"), (999_999, "999999")])
 def test_issue_covers_every_code_including_edges(
-    store: OtpStore, monkeypatch: pytest.MonkeyPatch, drawn: int, expected: str
+    store: DynamoOtpStore, monkeypatch: pytest.MonkeyPatch, drawn: int, expected: str
 ) -> None:
     bounds: list[int] = []
 
@@ -181,14 +177,14 @@ def test_every_draw_maps_to_its_own_code(length: int, data: st.DataObject) -> No
         return drawn[-1]
 
     with mock.patch.object(secrets, "randbelow", randbelow):
-        code = otp._new_code(length)
+        code = codes.new_code(length)
     assert len(code) == length
     assert code.isascii()
     assert code.isdigit()
     assert int(code) == drawn[0]
 
 
-def test_real_codes_come_from_the_csprng_and_vary(store: OtpStore, time_: FakeClock) -> None:
+def test_real_codes_come_from_the_csprng_and_vary(store: DynamoOtpStore, time_: FakeClock) -> None:
     codes = set()
     for n in range(5):
         codes.add(store.issue(user=f"u{n}", destination=f"+1555011{n:04d}").code)
@@ -196,7 +192,7 @@ def test_real_codes_come_from_the_csprng_and_vary(store: OtpStore, time_: FakeCl
     assert all(len(code) == 6 and code.isdigit() for code in codes)
 
 
-def test_configured_length_is_used(make_store: Callable[..., OtpStore]) -> None:
+def test_configured_length_is_used(make_store: Callable[..., DynamoOtpStore]) -> None:
     issued = make_store(OtpPolicy(length=10)).issue(user="alice", destination=ALICE_PHONE)
     assert len(issued.code) == 10
 
@@ -250,7 +246,7 @@ def test_lockout_backs_off_per_step_and_the_ceiling_never_ends() -> None:
 # --- storage ------------------------------------------------------------------------------------------
 
 
-def test_table_never_holds_code_number_or_key(store: OtpStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_table_never_holds_code_number_or_key(store: DynamoOtpStore, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(secrets, "randbelow", lambda _bound: 472_913)
     issued = store.issue(user="alice", destination=ALICE_PHONE)
     store.verify(challenge_id=issued.challenge_id, user="alice", code="000000")
@@ -267,14 +263,14 @@ def test_table_never_holds_code_number_or_key(store: OtpStore, monkeypatch: pyte
     assert stored["code_hash"]["S"] != hashlib.sha256(b"472913").hexdigest()
 
 
-def test_hash_is_keyed(store: OtpStore, make_store: Callable[..., OtpStore]) -> None:
+def test_hash_is_keyed(store: DynamoOtpStore, make_store: Callable[..., DynamoOtpStore]) -> None:
     issued = store.issue(user="alice", destination=ALICE_PHONE)
     other_key = make_store(key=b"x" * 64)
     assert other_key.verify(challenge_id=issued.challenge_id, user="alice", code=issued.code) \
         is VerifyOutcome.WRONG
 
 
-def test_hash_is_bound_to_its_challenge(store: OtpStore, time_: FakeClock) -> None:
+def test_hash_is_bound_to_its_challenge(store: DynamoOtpStore, time_: FakeClock) -> None:
     first = store.issue(user="alice", destination=ALICE_PHONE)
     time_.advance(31)
     second = store.issue(user="alice", destination=ALICE_PHONE)
@@ -287,14 +283,14 @@ def test_hash_is_bound_to_its_challenge(store: OtpStore, time_: FakeClock) -> No
     assert outcome is VerifyOutcome.WRONG
 
 
-def test_ttl_attribute_is_cleanup_after_expiry(store: OtpStore, time_: FakeClock) -> None:
+def test_ttl_attribute_is_cleanup_after_expiry(store: DynamoOtpStore, time_: FakeClock) -> None:
     issued = store.issue(user="alice", destination=ALICE_PHONE)
     assert issued.expires_at == T0 + 300
     assert int(challenge(issued)["expires_at"]["N"]) > issued.expires_at
     assert int(item(f"DEST#{challenge(issued)['dest']['S']}")["expires_at"]["N"]) > T0 + 86_400  # the daily cap
 
 
-def test_code_never_in_repr_or_refusals(store: OtpStore) -> None:
+def test_code_never_in_repr_or_refusals(store: DynamoOtpStore) -> None:
     issued = store.issue(user="alice", destination=ALICE_PHONE)
     with pytest.raises(ResendTooSoon) as refused:
         store.issue(user="alice", destination=ALICE_PHONE)
@@ -306,7 +302,7 @@ def test_code_never_in_repr_or_refusals(store: OtpStore) -> None:
 # --- verify ------------------------------------------------------------------------------------------
 
 
-def test_correct_code_once_then_used(store: OtpStore) -> None:
+def test_correct_code_once_then_used(store: DynamoOtpStore) -> None:
     issued = store.issue(user="alice", destination=ALICE_PHONE)
     first, replay = (store.verify(challenge_id=issued.challenge_id, user="alice", code=issued.code)
                      for _ in range(2))
@@ -322,7 +318,7 @@ MALFORMED: dict[str, Callable[[str], Any]] = {
 }
 
 
-def test_malformed_codes_are_wrong_and_count(store: OtpStore) -> None:
+def test_malformed_codes_are_wrong_and_count(store: DynamoOtpStore) -> None:
     for n, (name, mangle) in enumerate(MALFORMED.items()):
         user = f"user{n}"
         issued = store.issue(user=user, destination=f"+1555013{n:04d}")
@@ -334,7 +330,7 @@ def test_malformed_codes_are_wrong_and_count(store: OtpStore) -> None:
         assert failures(user) == 1, name
 
 
-def test_attempt_limit_exhausts_the_challenge(store: OtpStore) -> None:
+def test_attempt_limit_exhausts_the_challenge(store: DynamoOtpStore) -> None:
     issued = store.issue(user="alice", destination=ALICE_PHONE)
     outcomes = [store.verify(challenge_id=issued.challenge_id, user="alice", code=wrong_code(issued))
                 for _ in range(3)]
@@ -345,7 +341,7 @@ def test_attempt_limit_exhausts_the_challenge(store: OtpStore) -> None:
     assert failures("alice") == 3  # the refused correct code is not a failure
 
 
-def test_expiry_is_checked_against_the_clock(store: OtpStore, time_: FakeClock) -> None:
+def test_expiry_is_checked_against_the_clock(store: DynamoOtpStore, time_: FakeClock) -> None:
     late = store.issue(user="alice", destination=ALICE_PHONE)
     in_time = store.issue(user="bob", destination=BOB_PHONE)
     store.seal_for_contact(late, CONTACT)
@@ -357,7 +353,7 @@ def test_expiry_is_checked_against_the_clock(store: OtpStore, time_: FakeClock) 
     assert store.verify(challenge_id=late.challenge_id, user="alice", code=late.code) is VerifyOutcome.EXPIRED
 
 
-def test_unknown_challenge_is_not_found_and_counts(store: OtpStore) -> None:
+def test_unknown_challenge_is_not_found_and_counts(store: DynamoOtpStore) -> None:
     unknown: list[Any] = ["unknown-challenge-id-000", "", "bad id!", None, "x" * 5000]
     for n, challenge_id in enumerate(unknown, start=1):
         outcome = store.verify(challenge_id=challenge_id, user="alice", code="123456")
@@ -365,7 +361,7 @@ def test_unknown_challenge_is_not_found_and_counts(store: OtpStore) -> None:
         assert failures("alice") == n
 
 
-def test_another_users_challenge_is_not_found_and_untouched(store: OtpStore) -> None:
+def test_another_users_challenge_is_not_found_and_untouched(store: DynamoOtpStore) -> None:
     issued = store.issue(user="alice", destination=ALICE_PHONE)
     assert store.verify(challenge_id=issued.challenge_id, user="mallory", code=issued.code) \
         is VerifyOutcome.NOT_FOUND
@@ -377,7 +373,7 @@ def test_another_users_challenge_is_not_found_and_untouched(store: OtpStore) -> 
 # --- per-user failures and lockout --------------------------------------------------------------------
 
 
-def test_failure_counter_survives_resend_and_resets_on_success(store: OtpStore, time_: FakeClock) -> None:
+def test_failure_counter_survives_resend_and_resets_on_success(store: DynamoOtpStore, time_: FakeClock) -> None:
     first = store.issue(user="alice", destination=ALICE_PHONE)
     for _ in range(3):
         store.verify(challenge_id=first.challenge_id, user="alice", code=wrong_code(first))
@@ -391,7 +387,7 @@ def test_failure_counter_survives_resend_and_resets_on_success(store: OtpStore, 
 
 
 def test_lockout_refuses_everything_until_the_cool_off(
-    make_store: Callable[..., OtpStore], time_: FakeClock
+    make_store: Callable[..., DynamoOtpStore], time_: FakeClock
 ) -> None:
     store = make_store(OtpPolicy(lockout_threshold=3, lockout_seconds=120))
     live = store.issue(user="alice", destination=ALICE_PHONE)
@@ -417,7 +413,7 @@ def test_lockout_refuses_everything_until_the_cool_off(
     assert store.is_locked("alice") == 120
 
 
-def test_locked_attempts_do_not_count(make_store: Callable[..., OtpStore], time_: FakeClock) -> None:
+def test_locked_attempts_do_not_count(make_store: Callable[..., DynamoOtpStore], time_: FakeClock) -> None:
     store = make_store(OtpPolicy(lockout_threshold=1, lockout_seconds=60))
     store.verify(challenge_id="unknown-challenge-id-000", user="alice", code="123456")
     for _ in range(5):
@@ -431,7 +427,7 @@ def test_locked_attempts_do_not_count(make_store: Callable[..., OtpStore], time_
 # --- send limits --------------------------------------------------------------------------------------
 
 
-def test_resend_cooldown(store: OtpStore, time_: FakeClock) -> None:
+def test_resend_cooldown(store: DynamoOtpStore, time_: FakeClock) -> None:
     store.issue(user="alice", destination=ALICE_PHONE)
     with pytest.raises(ResendTooSoon) as too_soon:
         store.issue(user="alice", destination=BOB_PHONE)
@@ -444,7 +440,7 @@ def test_resend_cooldown(store: OtpStore, time_: FakeClock) -> None:
     store.issue(user="alice", destination=ALICE_PHONE)
 
 
-def test_send_limit_per_user_slides(store: OtpStore, time_: FakeClock) -> None:
+def test_send_limit_per_user_slides(store: DynamoOtpStore, time_: FakeClock) -> None:
     for n in range(5):
         store.issue(user="alice", destination=f"+1555012{n:04d}")
         time_.advance(60)
@@ -458,7 +454,7 @@ def test_send_limit_per_user_slides(store: OtpStore, time_: FakeClock) -> None:
         store.issue(user="alice", destination="+15550129999")
 
 
-def test_send_limit_per_destination_across_users(store: OtpStore, time_: FakeClock) -> None:
+def test_send_limit_per_destination_across_users(store: DynamoOtpStore, time_: FakeClock) -> None:
     for n in range(5):
         store.issue(user=f"user{n}", destination=ALICE_PHONE)
         time_.advance(1)
@@ -468,14 +464,14 @@ def test_send_limit_per_destination_across_users(store: OtpStore, time_: FakeClo
     store.issue(user="fresh-user", destination=BOB_PHONE)
 
 
-def test_invalid_destination_refused_without_aws_calls(store: OtpStore, calls: list[str]) -> None:
+def test_invalid_destination_refused_without_aws_calls(store: DynamoOtpStore, calls: list[str]) -> None:
     with pytest.raises(InvalidPhoneNumber) as invalid:
         store.issue(user="alice", destination="5550100")
     assert "5550100" not in str(invalid.value)
     assert calls == []
 
 
-def test_transaction_conflict_becomes_resend_too_soon(store: OtpStore) -> None:
+def test_transaction_conflict_becomes_resend_too_soon(store: DynamoOtpStore) -> None:
     """A concurrent send between our read and our write cancels the transaction: no challenge, no retry."""
     event = "before-call.dynamodb.TransactWriteItems"
 
@@ -496,7 +492,7 @@ def test_transaction_conflict_becomes_resend_too_soon(store: OtpStore) -> None:
 # --- encrypted code copy, bound to one outbound contact --------------------------------------------------
 
 
-def test_the_copy_is_revealed_only_to_its_contact_and_only_twice(store: OtpStore) -> None:
+def test_the_copy_is_revealed_only_to_its_contact_and_only_twice(store: DynamoOtpStore) -> None:
     issued = store.issue(user="alice", destination=ALICE_PHONE)
     store.seal_for_contact(issued, CONTACT)
     assert store.reveal_for_contact("another-contact-id") is None
@@ -507,7 +503,7 @@ def test_the_copy_is_revealed_only_to_its_contact_and_only_twice(store: OtpStore
         assert store.reveal_for_contact(bad) is None
 
 
-def test_a_contact_is_sealed_once(store: OtpStore, time_: FakeClock) -> None:
+def test_a_contact_is_sealed_once(store: DynamoOtpStore, time_: FakeClock) -> None:
     first = store.issue(user="alice", destination=ALICE_PHONE)
     store.seal_for_contact(first, CONTACT)
     time_.advance(31)
@@ -517,7 +513,7 @@ def test_a_contact_is_sealed_once(store: OtpStore, time_: FakeClock) -> None:
     assert store.reveal_for_contact(CONTACT) == first.code
 
 
-def test_code_copy_is_bound_to_challenge_and_contact_by_encryption_context(store: OtpStore, kms_key: str) -> None:
+def test_code_copy_is_bound_to_challenge_and_contact_by_encryption_context(store: DynamoOtpStore, kms_key: str) -> None:
     issued = store.issue(user="alice", destination=ALICE_PHONE)
     store.seal_for_contact(issued, CONTACT)
     ciphertext = item(f"CONTACT#{CONTACT}")["code_ct"]["B"]
@@ -531,7 +527,7 @@ def test_code_copy_is_bound_to_challenge_and_contact_by_encryption_context(store
             kms.decrypt(CiphertextBlob=ciphertext, KeyId=kms_key, EncryptionContext={**context, **swapped})
 
 
-def test_a_copy_moved_to_another_contact_cannot_be_read(store: OtpStore) -> None:
+def test_a_copy_moved_to_another_contact_cannot_be_read(store: DynamoOtpStore) -> None:
     issued = store.issue(user="alice", destination=ALICE_PHONE)
     store.seal_for_contact(issued, CONTACT)
     moved = {**item(f"CONTACT#{CONTACT}"), "pk": {"S": "CONTACT#attacker-contact"}}
@@ -540,7 +536,7 @@ def test_a_copy_moved_to_another_contact_cannot_be_read(store: OtpStore) -> None
         store.reveal_for_contact("attacker-contact")
 
 
-def test_no_code_copy_without_a_kms_key(make_store: Callable[..., OtpStore], calls: list[str]) -> None:
+def test_no_code_copy_without_a_kms_key(make_store: Callable[..., DynamoOtpStore], calls: list[str]) -> None:
     store = make_store(encrypt=False)
     issued = store.issue(user="alice", destination=ALICE_PHONE)
     with pytest.raises(RuntimeError):
@@ -553,7 +549,7 @@ def test_no_code_copy_without_a_kms_key(make_store: Callable[..., OtpStore], cal
 
 
 def test_failures_count_across_lockouts_with_backoff_up_to_the_ceiling(
-    make_store: Callable[..., OtpStore], time_: FakeClock
+    make_store: Callable[..., DynamoOtpStore], time_: FakeClock
 ) -> None:
     store = make_store(OtpPolicy(lockout_threshold=2, lockout_seconds=60, failure_ceiling=6))
     durations = []
@@ -574,7 +570,7 @@ def test_failures_count_across_lockouts_with_backoff_up_to_the_ceiling(
 
 
 def test_an_administrator_clears_the_ceiling_and_the_user_signs_in(
-    make_store: Callable[..., OtpStore], time_: FakeClock
+    make_store: Callable[..., DynamoOtpStore], time_: FakeClock
 ) -> None:
     store = make_store(OtpPolicy(lockout_threshold=1, lockout_seconds=1, failure_ceiling=1))
     store.verify(challenge_id="unknown-challenge-id-000", user="alice", code="1")
@@ -586,13 +582,13 @@ def test_an_administrator_clears_the_ceiling_and_the_user_signs_in(
     assert store.verify(challenge_id=issued.challenge_id, user="alice", code=issued.code) is VerifyOutcome.OK
 
 
-def test_clearing_an_unknown_user_writes_nothing(store: OtpStore) -> None:
+def test_clearing_an_unknown_user_writes_nothing(store: DynamoOtpStore) -> None:
     with pytest.raises(ClientError):
         store.clear_failures("nobody")
     assert item("USER#nobody") == {}
 
 
-def test_unknown_users_state_expires_but_a_known_users_never_does(store: OtpStore) -> None:
+def test_unknown_users_state_expires_but_a_known_users_never_does(store: DynamoOtpStore) -> None:
     store.issue(user="ghost", destination=ALICE_PHONE, known_user=False)
     store.verify(challenge_id="unknown-challenge-id-000", user="ghost2", code="1", known_user=False)
     store.issue(user="alice", destination=BOB_PHONE)
@@ -605,7 +601,7 @@ def test_unknown_users_state_expires_but_a_known_users_never_does(store: OtpStor
 # --- reuse inside the cooldown, refunds, daily cap, deployment budget ------------------------------------
 
 
-def test_inside_the_cooldown_the_live_challenge_is_offered_for_reuse(store: OtpStore, time_: FakeClock) -> None:
+def test_inside_the_cooldown_the_live_challenge_is_offered_for_reuse(store: DynamoOtpStore, time_: FakeClock) -> None:
     first = store.issue(user="alice", destination=ALICE_PHONE)
     time_.advance(10)
     with pytest.raises(ResendTooSoon) as too_soon:
@@ -619,7 +615,7 @@ def test_inside_the_cooldown_the_live_challenge_is_offered_for_reuse(store: OtpS
 
 
 def test_a_refund_gives_back_the_cooldown_the_sends_and_the_budget(
-    make_store: Callable[..., OtpStore], time_: FakeClock
+    make_store: Callable[..., DynamoOtpStore], time_: FakeClock
 ) -> None:
     store = make_store(OtpPolicy(send_limit=1, global_send_burst=1, global_sends_per_minute=1))
     before = item("USER#alice")
@@ -632,7 +628,7 @@ def test_a_refund_gives_back_the_cooldown_the_sends_and_the_budget(
     assert store.refund(issued) is False, "a stale refund never undoes a later send"
 
 
-def test_daily_cap_per_user_and_per_number(make_store: Callable[..., OtpStore], time_: FakeClock) -> None:
+def test_daily_cap_per_user_and_per_number(make_store: Callable[..., DynamoOtpStore], time_: FakeClock) -> None:
     store = make_store(OtpPolicy(send_limit=20, send_window_seconds=3600, daily_send_limit=3))
     for _ in range(3):
         store.issue(user="alice", destination=ALICE_PHONE)
@@ -647,7 +643,7 @@ def test_daily_cap_per_user_and_per_number(make_store: Callable[..., OtpStore], 
 
 
 def test_deployment_budget_refuses_when_spent_and_refills(
-    make_store: Callable[..., OtpStore], time_: FakeClock
+    make_store: Callable[..., DynamoOtpStore], time_: FakeClock
 ) -> None:
     store = make_store(OtpPolicy(global_sends_per_minute=60, global_send_burst=3))
     for n in range(3):
@@ -665,7 +661,7 @@ def test_deployment_budget_refuses_when_spent_and_refills(
 # --- AWS call budget ----------------------------------------------------------------------------------
 
 
-def test_aws_call_budget(store: OtpStore, calls: list[str], time_: FakeClock) -> None:
+def test_aws_call_budget(store: DynamoOtpStore, calls: list[str], time_: FakeClock) -> None:
     issued = store.issue(user="alice", destination=ALICE_PHONE)
     assert calls == ["dynamodb.TransactGetItems", "dynamodb.TransactWriteItems"]
 

@@ -1,4 +1,4 @@
-"""OtpStore under real thread races: single use, attempt limit and send limits hold when calls overlap.
+"""DynamoOtpStore under real thread races: single use, attempt limit and send limits hold when calls overlap.
 
 Two things make these races honest rather than lucky:
 
@@ -21,9 +21,13 @@ from typing import Any
 
 import pytest
 
-from lambdas.common import aws, clock
-from lambdas.common.otp import OtpPolicy, OtpStore, ResendTooSoon, SendBudgetExhausted, VerifyOutcome
-from lambdas.common.tables import OTP_TABLE, create_table_kwargs
+from lambdas.common.core import aws, clock
+from lambdas.common.core.tables import create_table_kwargs
+from lambdas.common.otp.errors import ResendTooSoon, SendBudgetExhausted
+from lambdas.common.otp.model import VerifyOutcome
+from lambdas.common.otp.policy import OtpPolicy
+from lambdas.common.otp.store import DynamoOtpStore
+from lambdas.common.otp.table import OTP_TABLE
 from sim.atomic import atomic_dynamodb
 
 TABLE = "otp-race"
@@ -45,11 +49,11 @@ def _atomic_dynamodb(moto_aws: None) -> Iterator[None]:
 
 
 @pytest.fixture
-def store(_atomic_dynamodb: None) -> OtpStore:
+def store(_atomic_dynamodb: None) -> DynamoOtpStore:
     """A store on a fresh table, with every client created before any thread starts."""
     clock.set_source(fixed_time(T0))
     aws.client("dynamodb").create_table(**create_table_kwargs(OTP_TABLE, TABLE))
-    return OtpStore(TABLE, lambda: KEY, OtpPolicy(max_attempts=3))
+    return DynamoOtpStore(TABLE, lambda: KEY, OtpPolicy(max_attempts=3))
 
 
 class RaceGate:
@@ -100,7 +104,7 @@ def gate_on_update() -> RaceGate:
     return RaceGate("TransactWriteItems")
 
 
-def test_two_verifications_of_one_correct_code_one_wins(store: OtpStore, gate_on_update: RaceGate) -> None:
+def test_two_verifications_of_one_correct_code_one_wins(store: DynamoOtpStore, gate_on_update: RaceGate) -> None:
     for round_ in range(ROUNDS):
         issued = store.issue(user=f"user{round_}", destination=f"+1555010{round_:04d}")
 
@@ -111,7 +115,7 @@ def test_two_verifications_of_one_correct_code_one_wins(store: OtpStore, gate_on
         assert sorted(outcomes) == sorted([VerifyOutcome.OK, VerifyOutcome.USED]), f"round {round_}"
 
 
-def test_parallel_wrong_guesses_never_exceed_max_attempts(store: OtpStore, gate_on_update: RaceGate) -> None:
+def test_parallel_wrong_guesses_never_exceed_max_attempts(store: DynamoOtpStore, gate_on_update: RaceGate) -> None:
     parties = 6
     for round_ in range(ROUNDS // 4):
         user = f"guesser{round_}"
@@ -133,7 +137,7 @@ def test_parallel_wrong_guesses_never_exceed_max_attempts(store: OtpStore, gate_
             is VerifyOutcome.EXHAUSTED
 
 
-def test_two_concurrent_issues_cannot_both_pass_the_send_limits(store: OtpStore) -> None:
+def test_two_concurrent_issues_cannot_both_pass_the_send_limits(store: DynamoOtpStore) -> None:
     gate = RaceGate("TransactWriteItems")
     for round_ in range(ROUNDS // 2):
         results = gate.run(2, lambda: store.issue(user=f"sender{round_}", destination="+15550300000"))  # noqa: B023
@@ -153,8 +157,9 @@ def test_parallel_wrong_guesses_across_live_challenges_never_pass_the_lockout_th
     of "not locked" before the write would let all 15 be checked; the write condition lets exactly 10."""
     clock.set_source(fixed_time(T0))
     aws.client("dynamodb").create_table(**create_table_kwargs(OTP_TABLE, TABLE))
-    store = OtpStore(TABLE, lambda: KEY, OtpPolicy(max_attempts=3, lockout_threshold=10, resend_cooldown_seconds=0,
-                                                  send_limit=20, daily_send_limit=20))
+    policy = OtpPolicy(max_attempts=3, lockout_threshold=10, resend_cooldown_seconds=0, send_limit=20,
+                       daily_send_limit=20)
+    store = DynamoOtpStore(TABLE, lambda: KEY, policy)
     live = [store.issue(user="victim", destination="+15550400000") for _ in range(5)]
     guesses = iter([issued for issued in live for _ in range(3)])
     lock = threading.Lock()
@@ -188,7 +193,7 @@ def test_parallel_wrong_guesses_across_live_challenges_never_pass_the_lockout_th
 def test_parallel_sends_never_overdraw_the_deployment_budget() -> None:
     clock.set_source(fixed_time(T0))
     aws.client("dynamodb").create_table(**create_table_kwargs(OTP_TABLE, TABLE))
-    store = OtpStore(TABLE, lambda: KEY, OtpPolicy(global_sends_per_minute=60, global_send_burst=3))
+    store = DynamoOtpStore(TABLE, lambda: KEY, OtpPolicy(global_sends_per_minute=60, global_send_burst=3))
     gate = RaceGate("TransactWriteItems")
     numbers = iter(range(100))
     lock = threading.Lock()

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from stacks.contact_centre_stack import CONTACT_CENTRE_STACK
+
 pytestmark = pytest.mark.synth
 
 INSTANCE_ARN = "arn:aws:connect:us-east-1:123456789012:instance/11111111-2222-3333-4444-555555555555"
@@ -31,6 +33,20 @@ class Synth:
 
     app: Any
     template: dict[str, Any]
+    centre: dict[str, Any] | None = None  # the ContactCentre stack, when the context asks it to create anything
+
+    def import_of(self, logical_id: str, attribute: str) -> Any:
+        """How the voice-OTP template refers to a ContactCentre attribute (an exported output)."""
+        assert self.centre is not None
+        exports = [out["Export"]["Name"] for out in self.centre.get("Outputs", {}).values()
+                   if out.get("Value") == {"Fn::GetAtt": [logical_id, attribute]} and "Export" in out]
+        assert len(exports) == 1, (logical_id, attribute, exports)
+        return {"Fn::ImportValue": exports[0]}
+
+    @property
+    def instance_arn(self) -> Any:
+        """The Connect instance ARN as the voice-OTP template spells it."""
+        return INSTANCE_ARN if self.centre is None else self.import_of("ConnectInstance", "Arn")
 
     @property
     def resources(self) -> dict[str, Any]:
@@ -44,11 +60,11 @@ class Synth:
         assert len(found) == 1, f"expected one {cfn_type}, got {sorted(found)}"
         return next(iter(found.items()))
 
-    def function(self, package: str) -> tuple[str, dict[str, Any]]:
-        handler = f"lambdas.{package}.handler.handler"
+    def function(self, service: str) -> tuple[str, dict[str, Any]]:
+        """The function whose logs and role are named ``service`` (``create_auth_challenge`` ...)."""
         matches = [(name, res["Properties"]) for name, res in self.of_type("AWS::Lambda::Function").items()
-                   if res["Properties"]["Handler"] == handler]
-        assert len(matches) == 1, handler
+                   if res["Properties"]["Environment"]["Variables"].get("POWERTOOLS_SERVICE_NAME") == service]
+        assert len(matches) == 1, service
         return matches[0]
 
     def env(self, package: str) -> dict[str, Any]:
@@ -83,7 +99,9 @@ def _synth(context: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) ->
 
     app = cdk_app.build_app(context, outdir=str(tmp_path_factory.mktemp("cdk.out")))
     assembly = app.synth()  # runs the cdk-nag plugins: raises on any unacknowledged finding
-    yield Synth(app, assembly.get_stack_by_name(cdk_app.VOICE_OTP_STACK).template)
+    names = {stack.stack_name for stack in assembly.stacks}
+    centre = assembly.get_stack_by_name(CONTACT_CENTRE_STACK).template if CONTACT_CENTRE_STACK in names else None
+    yield Synth(app, assembly.get_stack_by_name(cdk_app.VOICE_OTP_STACK).template, centre)
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +112,7 @@ def existing(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synth]:
 
 @pytest.fixture(scope="module")
 def created(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synth]:
-    """A Connect instance and DID created by the stack."""
+    """A Connect instance and DID created by the contact-centre stack."""
     yield from _synth(CREATED, tmp_path_factory)
 
 
@@ -135,7 +153,7 @@ def test_every_cognito_trigger_fits_cognitos_five_second_budget(synth: Synth) ->
 
 
 def test_app_client_has_a_secret_custom_auth_and_refresh_only_and_hides_user_existence(existing: Synth) -> None:
-    from lambdas.common.app_client import ALLOWED_AUTH_FLOWS
+    from lambdas.voice_otp.app_client import ALLOWED_AUTH_FLOWS
 
     _, client = existing.only("AWS::Cognito::UserPoolClient")
     props = client["Properties"]
@@ -163,7 +181,7 @@ OTP_SKIPPING_FLOW = re.compile(r"USER_AUTH|USER_SRP|USER_PASSWORD|ADMIN_")
 
 
 def test_no_app_client_allows_a_flow_that_skips_the_otp(synth: Synth) -> None:
-    from lambdas.common.app_client import ALLOWED_AUTH_FLOWS
+    from lambdas.voice_otp.app_client import ALLOWED_AUTH_FLOWS
 
     clients = synth.of_type("AWS::Cognito::UserPoolClient")
     assert clients
@@ -341,7 +359,7 @@ def test_log_key_admits_cloudwatch_logs_only_for_this_stacks_log_groups(existing
 
 
 def test_otp_table_shape_ttl_pitr_encryption_and_retention(existing: Synth) -> None:
-    from lambdas.common.tables import OTP_TABLE
+    from lambdas.common.otp.table import OTP_TABLE
 
     table = existing.resources["OtpTable"]
     props = table["Properties"]
@@ -369,27 +387,37 @@ def test_stateful_resources_keep_their_logical_ids(existing: Synth, created: Syn
     expected = {"OtpTable": "AWS::DynamoDB::Table", "OtpHashSecret": "AWS::SecretsManager::Secret",
                 "OtpDataKey": "AWS::KMS::Key", "OtpCodeKey": "AWS::KMS::Key", "LogEncryptionKey": "AWS::KMS::Key",
                 "UserPool": "AWS::Cognito::UserPool", "UserPoolAppClient": "AWS::Cognito::UserPoolClient"}
-    for synth in (existing, created):
+    for synth in (existing, created):  # all in the VoiceOtp stack, where they were first deployed
         assert {name: synth.resources[name]["Type"] for name in expected if name in synth.resources} == expected
-    assert created.resources["ConnectInstance"]["Type"] == "AWS::Connect::Instance"
-    assert created.resources["ConnectSourcePhoneNumber"]["Type"] == "AWS::Connect::PhoneNumber"
+    assert created.centre is not None
+    assert created.centre["Resources"]["ConnectInstance"]["Type"] == "AWS::Connect::Instance"
+    assert created.centre["Resources"]["ConnectSourcePhoneNumber"]["Type"] == "AWS::Connect::PhoneNumber"
 
 
 # --- Functions ----------------------------------------------------------------------------------------------
 
 
-def test_functions_share_one_layer_and_run_python312_arm64_5s_256mb(synth: Synth) -> None:
+HANDLERS = {  # service → (handler, timeout: what its caller waits)
+    "define_auth_challenge": ("lambdas.voice_otp.define.handler", 5),   # Cognito: 5 s
+    "create_auth_challenge": ("lambdas.voice_otp.create.handler", 5),
+    "verify_auth_challenge": ("lambdas.voice_otp.verify.handler", 5),
+    "voice_otp_prompt": ("lambdas.voice_otp.prompt.handler", 3),        # the flow's InvocationTimeLimitSeconds
+    "voice_otp_admin": ("lambdas.voice_otp.admin.handler", 8),
+}
+
+
+def test_functions_share_one_layer_and_run_python312_arm64_256mb_with_their_callers_timeout(synth: Synth) -> None:
     functions = synth.of_type("AWS::Lambda::Function")
     layer, _ = synth.only("AWS::Lambda::LayerVersion")
-    assert len(functions) == 5
+    assert len(functions) == len(HANDLERS)
     roles = set()
     for res in functions.values():
         props = res["Properties"]
-        assert (props["Runtime"], props["Architectures"], props["Timeout"], props["MemorySize"]) == (
-            "python3.12", ["arm64"], 5, 256)
+        service = props["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"]
+        assert (props["Handler"], props["Timeout"]) == HANDLERS[service]
+        assert (props["Runtime"], props["Architectures"], props["MemorySize"]) == ("python3.12", ["arm64"], 256)
         assert props["Layers"] == [{"Ref": layer}]
         assert props["Environment"]["Variables"]["POWERTOOLS_LOG_LEVEL"] == "INFO"
-        assert props["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"] == props["Handler"].split(".")[1]
         roles.add(props["Role"]["Fn::GetAtt"][0])
         group = synth.resources[props["LoggingConfig"]["LogGroup"]["Ref"]]
         assert group["Properties"]["RetentionInDays"] == 365
@@ -534,8 +562,8 @@ def test_only_create_may_start_outbound_calls_on_this_instance_and_flow(synth: S
     contacts = [r for r in resources if "/contact/*" in json.dumps(r)]
     assert len(contacts) == 1
     assert len(resources) == 2
-    if "ConnectInstance" in synth.resources:
-        assert _mentions(contacts[0], "ConnectInstance")
+    if synth.centre is not None:
+        assert _mentions(contacts[0], synth.instance_arn["Fn::ImportValue"])
     else:
         assert contacts[0] == f"{INSTANCE_ARN}/contact/*"
     for package in ("define_auth_challenge", "verify_auth_challenge", "voice_otp_prompt"):
@@ -543,7 +571,7 @@ def test_only_create_may_start_outbound_calls_on_this_instance_and_flow(synth: S
 
 
 def test_flow_content_is_the_repo_flow_with_only_declared_variables(synth: Synth) -> None:
-    from stacks.constructs.connect_outbound import sub_variables
+    from lambdas.common.core.substitution import sub_variables
     from stacks.voice_otp_stack import OUTBOUND_FLOW
 
     _, flow = synth.only("AWS::Connect::ContactFlow")
@@ -562,8 +590,7 @@ def test_flow_content_is_the_repo_flow_with_only_declared_variables(synth: Synth
 
 def test_prompt_function_is_associated_with_and_invocable_by_the_instance_only(synth: Synth) -> None:
     prompt, _ = synth.function("voice_otp_prompt")
-    instance_arn = (INSTANCE_ARN if "ConnectInstance" not in synth.resources
-                    else {"Fn::GetAtt": ["ConnectInstance", "Arn"]})
+    instance_arn = synth.instance_arn
     _, association = synth.only("AWS::Connect::IntegrationAssociation")
     assert association["Properties"] == {"InstanceId": instance_arn, "IntegrationType": "LAMBDA_FUNCTION",
                                          "IntegrationArn": {"Fn::GetAtt": [prompt, "Arn"]}}
@@ -575,24 +602,27 @@ def test_prompt_function_is_associated_with_and_invocable_by_the_instance_only(s
 
 
 def test_existing_mode_creates_no_instance_or_number(existing: Synth) -> None:
+    assert existing.centre is None, "nothing to create: no contact-centre stack at all"
     assert not existing.of_type("AWS::Connect::Instance")
     assert not existing.of_type("AWS::Connect::PhoneNumber")
     assert existing.only("AWS::Connect::ContactFlow")[1]["Properties"]["InstanceArn"] == INSTANCE_ARN
 
 
 def test_created_mode_builds_a_managed_instance_and_claims_a_did(created: Synth) -> None:
-    instance = created.resources["ConnectInstance"]
+    assert created.centre is not None
+    assert not created.of_type("AWS::Connect::Instance"), "the shared instance lives in the contact-centre stack"
+    centre = created.centre["Resources"]
+    instance = centre["ConnectInstance"]
     assert instance["Properties"] == {
         "IdentityManagementType": "CONNECT_MANAGED", "InstanceAlias": "otp-demo",
         "Attributes": {"InboundCalls": True, "OutboundCalls": True}}
-    number = created.resources["ConnectSourcePhoneNumber"]
+    number = centre["ConnectSourcePhoneNumber"]
     assert number["Properties"]["TargetArn"] == {"Fn::GetAtt": ["ConnectInstance", "Arn"]}
     assert (number["Properties"]["Type"], number["Properties"]["CountryCode"]) == ("DID", "US")
     assert instance["DeletionPolicy"] == number["DeletionPolicy"] == "Retain"
     env = created.env("create_auth_challenge")
-    assert env["CONNECT_SOURCE_PHONE_NUMBER"] == {"Fn::GetAtt": ["ConnectSourcePhoneNumber", "Address"]}
-    assert env["CONNECT_INSTANCE_ID"] == {
-        "Fn::Select": [1, {"Fn::Split": ["/", {"Fn::GetAtt": ["ConnectInstance", "Arn"]}]}]}
+    assert env["CONNECT_SOURCE_PHONE_NUMBER"] == created.import_of("ConnectSourcePhoneNumber", "Address")
+    assert env["CONNECT_INSTANCE_ID"] == {"Fn::Select": [1, {"Fn::Split": ["/", created.instance_arn]}]}
 
 
 # --- cdk-nag ------------------------------------------------------------------------------------------------

@@ -7,25 +7,15 @@ from typing import Any
 
 import pytest
 
-from lambdas.common import settings
-from lambdas.common.errors import UserFacingError
+from lambdas.common.core import caches
+from lambdas.common.core.errors import UserFacingError
+from lambdas.common.otp import settings as otp_settings
 from tests.conftest import load_event
-
-
-@pytest.fixture(autouse=True)
-def _fresh_settings(monkeypatch: pytest.MonkeyPatch) -> Any:
-    from lambdas.common import voice_otp_factory
-
-    voice_otp_factory.clear_caches()
-    settings.clear_caches()
-    yield
-    settings.clear_caches()
-    voice_otp_factory.clear_caches()
 
 
 def test_define_handler_answers_custom_challenge_after_password(monkeypatch: pytest.MonkeyPatch,
                                                                 lambda_context: Any) -> None:
-    from lambdas.define_auth_challenge.handler import handler
+    from lambdas.voice_otp.define import handler
 
     monkeypatch.setenv("AUTH_PASSWORDLESS", "false")
     response = handler(load_event("cognito_define_auth_challenge"), lambda_context)["response"]
@@ -34,17 +24,17 @@ def test_define_handler_answers_custom_challenge_after_password(monkeypatch: pyt
 
 def test_define_handler_rejects_an_invalid_setting_by_name(monkeypatch: pytest.MonkeyPatch,
                                                            lambda_context: Any) -> None:
-    from lambdas.common.config import ConfigError
-    from lambdas.define_auth_challenge.handler import handler
+    from lambdas.common.core.config import ConfigError
+    from lambdas.voice_otp.define import handler
 
     monkeypatch.setenv("OTP_MAX_ATTEMPTS", "50")
-    with pytest.raises(ConfigError, match="OTP_MAX_ATTEMPTS must be <= 10"):
+    with pytest.raises(ConfigError, match="environment variable OTP_MAX_ATTEMPTS: OtpPolicy.max_attempts must be an integer 1..10"):
         handler(load_event("cognito_define_auth_challenge"), lambda_context)
 
 
 def test_create_handler_hides_a_missing_setting_from_the_user_but_logs_its_name(
         monkeypatch: pytest.MonkeyPatch, lambda_context: Any) -> None:
-    from lambdas.create_auth_challenge.handler import handler, logger
+    from lambdas.voice_otp.create import handler, logger
 
     log = io.StringIO()  # the Powertools handler keeps the stdout it was created with: give it ours
     monkeypatch.setattr(logger.registered_handler, "stream", log)
@@ -59,7 +49,7 @@ def test_create_handler_hides_a_missing_setting_from_the_user_but_logs_its_name(
 
 
 def test_create_handler_refuses_a_non_custom_challenge(lambda_context: Any) -> None:
-    from lambdas.create_auth_challenge.handler import handler
+    from lambdas.voice_otp.create import handler
 
     event = load_event("cognito_create_auth_challenge")
     event["request"]["challengeName"] = "PASSWORD_VERIFIER"
@@ -69,7 +59,7 @@ def test_create_handler_refuses_a_non_custom_challenge(lambda_context: Any) -> N
 
 def test_verify_handler_with_resend_answers_false_without_aws(monkeypatch: pytest.MonkeyPatch,
                                                              lambda_context: Any) -> None:
-    from lambdas.verify_auth_challenge.handler import handler
+    from lambdas.voice_otp.verify import handler
 
     monkeypatch.setenv("OTP_TABLE_NAME", "t")
     monkeypatch.setenv("OTP_HASH_SECRET_ARN", "arn:aws:secretsmanager:us-east-1:123456789012:secret:x")
@@ -91,7 +81,7 @@ def test_verify_handler_with_resend_answers_false_without_aws(monkeypatch: pytes
 def test_prompt_handler_refuses_any_contact_but_an_api_outbound_call_without_aws(
     lambda_context: Any, mutate: Any
 ) -> None:
-    from lambdas.voice_otp_prompt.handler import PromptUnavailable, handler
+    from lambdas.voice_otp.prompt import PromptUnavailable, handler
 
     event = load_event("connect_outbound_prompt")
     mutate(event)
@@ -100,7 +90,7 @@ def test_prompt_handler_refuses_any_contact_but_an_api_outbound_call_without_aws
 
 
 def test_prompt_reads_each_digit_twice() -> None:
-    from lambdas.voice_otp_prompt.handler import render_prompt
+    from lambdas.voice_otp.prompt import render_prompt
 
     ssml = render_prompt("012349")
     assert ssml.startswith("<speak>")
@@ -121,31 +111,29 @@ def test_prompt_reads_each_digit_twice() -> None:
 def test_every_otp_limit_is_bounded_when_read_from_the_environment(
     monkeypatch: pytest.MonkeyPatch, env: dict[str, str], named: str
 ) -> None:
-    from lambdas.common import settings
-    from lambdas.common.config import ConfigError
+    from lambdas.common.core.config import ConfigError
 
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    settings.clear_caches()
+    caches.reset_all()
     try:
         with pytest.raises(ConfigError, match=named):
-            settings.otp_policy()
+            otp_settings.otp_policy()
     finally:
-        settings.clear_caches()
+        caches.reset_all()
 
 
 def test_the_otp_policy_reads_every_field_from_its_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     import dataclasses
 
-    from lambdas.common import settings
-    from lambdas.common.otp import POLICY_BOUNDS, OtpPolicy
+    from lambdas.common.otp.policy import POLICY_BOUNDS, OtpPolicy
 
     highest = {name: high for name, (_low, high) in POLICY_BOUNDS.items()}
     for name, value in highest.items():
         monkeypatch.setenv(f"OTP_{name.upper()}", str(value))
-    settings.clear_caches()
+    caches.reset_all()
     try:
-        assert dataclasses.asdict(settings.otp_policy()) == highest
+        assert dataclasses.asdict(otp_settings.otp_policy()) == highest
         assert {field.name for field in dataclasses.fields(OtpPolicy)} == set(POLICY_BOUNDS)
     finally:
-        settings.clear_caches()
+        caches.reset_all()

@@ -10,19 +10,12 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import ChallengeResult
 
-from lambdas.common import clock
-from lambdas.common.delivery import DeliveryError, PlacedCall
-from lambdas.common.errors import UNAVAILABLE, UserFacingError
-from lambdas.common.otp import (
-    IssuedOtp,
-    LiveChallenge,
-    LockedOut,
-    ResendTooSoon,
-    SendBudgetExhausted,
-    SendLimitExceeded,
-    VerifyOutcome,
-)
-from lambdas.common.voice_otp import VoiceOtpMethod
+from lambdas.common.core import clock
+from lambdas.common.core.errors import UNAVAILABLE, UserFacingError
+from lambdas.common.delivery.voice import DeliveryError, PlacedCall
+from lambdas.common.otp.errors import LockedOut, ResendTooSoon, SendBudgetExhausted, SendLimitExceeded
+from lambdas.common.otp.model import IssuedOtp, LiveChallenge, VerifyOutcome
+from lambdas.voice_otp.method import VoiceOtpMethod
 
 CODE = "123456"
 NOW = 1_800_000_000.0

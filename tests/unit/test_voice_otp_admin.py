@@ -11,8 +11,10 @@ import pytest
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
-from lambdas.common import aws, clock, settings, voice_otp_factory
-from lambdas.common.tables import OTP_TABLE, create_table_kwargs
+from lambdas.common.core import aws, caches, clock
+from lambdas.common.core.tables import create_table_kwargs
+from lambdas.common.otp.table import OTP_TABLE
+from lambdas.voice_otp import wiring
 
 TABLE = "otp-admin-test"
 T0 = 1_700_000_000.0
@@ -27,14 +29,12 @@ def admin(moto_aws: None, monkeypatch: pytest.MonkeyPatch, lambda_context: Any) 
     monkeypatch.setenv("OTP_LOCKOUT_THRESHOLD", "1")
     monkeypatch.setenv("OTP_FAILURE_CEILING", "1")
     clock.set_source(lambda: T0)
-    settings.clear_caches()
-    voice_otp_factory.clear_caches()
-    voice_otp_factory.otp_store().verify(challenge_id="unknown-challenge-id-000", user="alice", code="1")
-    from lambdas.voice_otp_admin.handler import handler
+    caches.reset_all()
+    wiring.otp_store().verify(challenge_id="unknown-challenge-id-000", user="alice", code="1")
+    from lambdas.voice_otp.admin import handler
 
     yield lambda event: handler(event, lambda_context)
-    settings.clear_caches()
-    voice_otp_factory.clear_caches()
+    caches.reset_all()
 
 
 def audit_records() -> list[dict[str, Any]]:
@@ -53,7 +53,7 @@ def test_clearing_unlocks_the_user_and_records_who_why_and_what(admin: Any) -> N
     answer = admin({"action": "clear-failures", "username": "alice", "requestedBy": "arn:aws:iam::1:user/op",
                     "reason": "ticket 4711: caller verified in branch"})
     assert (answer["ok"], answer["changed"], answer["failures"], answer["needsAdministrator"]) == (True, True, 0, False)
-    assert voice_otp_factory.otp_store().is_locked("alice") is None
+    assert wiring.otp_store().is_locked("alice") is None
     [record] = audit_records()
     assert record["reason"] == "ticket 4711: caller verified in branch"
     assert record["before"]["needsAdministrator"] is True
@@ -79,7 +79,7 @@ def test_malformed_requests_are_refused_with_a_reason_and_change_nothing(admin: 
     answer = admin(event)
     assert answer["ok"] is False
     assert answer["error"]
-    assert voice_otp_factory.otp_store().status("alice").needs_administrator
+    assert wiring.otp_store().status("alice").needs_administrator
     assert audit_records() == []
 
 

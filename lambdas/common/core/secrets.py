@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
-from lambdas.common import aws
-from lambdas.common.errors import InternalError
+from lambdas.common.core import aws
+from lambdas.common.core.errors import InternalError
 
 # The CDK-generated HMAC key is 64 random alphanumerics; anything much shorter is a misconfiguration.
 MIN_HMAC_KEY_BYTES = 32

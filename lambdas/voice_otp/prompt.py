@@ -17,8 +17,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.connect_contact_flow_event import ConnectContactFlowEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.common.logging import get_logger
-from lambdas.common.voice_otp_factory import otp_store
+from lambdas.common.core.logging import get_logger
+from lambdas.voice_otp.wiring import otp_store
 
 logger = get_logger("voice_otp_prompt")
 OUTBOUND_API_INITIATION = "API"  # what StartOutboundVoiceContact contacts carry

@@ -11,7 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from lambdas.common.tables import (
+from lambdas.common.otp.table import (
     AUDIT_PREFIX,
     BUDGET_PREFIX,
     CHALLENGE_PREFIX,
@@ -72,8 +72,8 @@ KEY_ADMINISTRATION_ACTIONS = (
 )
 
 
-class OtpStore(Construct):
-    """OTP table (shape from ``lambdas.common.tables.OTP_TABLE``), HMAC key secret, data key and code key."""
+class OtpStorage(Construct):
+    """OTP table (shape from ``lambdas.common.otp.table.OTP_TABLE``), HMAC key secret, data key and code key."""
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)

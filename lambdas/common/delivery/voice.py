@@ -1,8 +1,8 @@
-"""Code delivery channels. Voice: an outbound Amazon Connect call whose flow reads the code aloud.
+"""Voice delivery: an outbound Amazon Connect call (``StartOutboundVoiceContact``) whose flow reads a code aloud.
 
 The code itself never travels through Connect's API or contact attributes (both persist in the contact
-record and Contact Search): the call carries only a challenge id, and the outbound flow fetches the prompt
-from a Lambda (``lambdas.voice_otp_prompt``) that decrypts a short-lived copy.
+record and Contact Search): the call carries no attributes, and the outbound flow fetches the prompt from a
+Lambda (``lambdas.voice_otp.prompt``) that decrypts a copy sealed for that one contact.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lambdas.common import aws
-from lambdas.common.phone import validate_e164
-from lambdas.common.settings import VoiceSettings
+from lambdas.common.core import aws
+from lambdas.common.core.config import cached, load, setting
+from lambdas.common.core.phone import validate_e164
+from lambdas.common.delivery.errors import DeliveryError
 
 # StartOutboundVoiceContact's default quota is 2 calls per second per instance: throttling is expected
 # under bursts. Everything else is a configuration or destination problem that a retry will not fix.
@@ -37,13 +38,13 @@ CONNECT_ERROR_MEANINGS: Mapping[str, str] = {
 }
 
 
-class DeliveryError(Exception):
-    """The code could not be delivered; ``reason`` is an AWS error code or a local category."""
+@dataclass(frozen=True)
+class VoiceSettings:
+    """The Connect instance, outbound flow and caller ID used to place calls."""
 
-    def __init__(self, message: str, *, reason: str, retryable: bool = False) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.retryable = retryable
+    instance_id: str = setting("CONNECT_INSTANCE_ID")
+    contact_flow_id: str = setting("CONNECT_CONTACT_FLOW_ID")
+    source_phone_number: str = setting("CONNECT_SOURCE_PHONE_NUMBER")
 
 
 @dataclass(frozen=True)
@@ -130,3 +131,6 @@ class VoiceCallSender:
                 delay = max(0.0, min(delay, time_left() - needed))
             self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+voice_settings = cached(lambda: load(VoiceSettings))

@@ -10,9 +10,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import DefineAuthChallengeTriggerEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.common.auth_flow import decide
-from lambdas.common.logging import get_logger
-from lambdas.common.settings import auth_flow_settings
+from lambdas.common.core.logging import get_logger
+from lambdas.common.otp.settings import otp_policy
+from lambdas.voice_otp.auth_flow import decide
+from lambdas.voice_otp.settings import auth_flow_settings
 
 logger = get_logger("define_auth_challenge")
 
@@ -21,11 +22,10 @@ logger = get_logger("define_auth_challenge")
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Answer Cognito with the next challenge, tokens, or failure."""
     trigger = DefineAuthChallengeTriggerEvent(event)
-    settings = auth_flow_settings()
     decision = decide(
         trigger.request.session,
-        passwordless=settings.passwordless,
-        max_attempts=settings.max_attempts,
+        passwordless=auth_flow_settings().passwordless,
+        max_attempts=otp_policy().max_attempts,
         client_metadata=trigger.request.client_metadata,
     )
     response = trigger.response

@@ -15,12 +15,12 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.common import aws, clock
-from lambdas.common.logging import get_logger
-from lambdas.common.otp import UserStatus
-from lambdas.common.settings import otp_settings
-from lambdas.common.tables import AUDIT_PREFIX, OTP_TABLE
-from lambdas.common.voice_otp_factory import otp_store
+from lambdas.common.core import aws, clock
+from lambdas.common.core.logging import get_logger
+from lambdas.common.otp.model import UserStatus
+from lambdas.common.otp.settings import otp_settings
+from lambdas.common.otp.table import AUDIT_PREFIX, OTP_TABLE
+from lambdas.voice_otp.wiring import otp_store
 
 logger = get_logger("voice_otp_admin")
 ACTIONS = ("status", "clear-failures")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+E164 = re.compile(r"\+[1-9]\d{6,14}")  # use with fullmatch
 
 
 class InvalidPhoneNumber(ValueError):
@@ -13,7 +13,7 @@ class InvalidPhoneNumber(ValueError):
 
 def validate_e164(number: object) -> str:
     """Return ``number`` if it is an E.164 string (``+`` then 7 to 15 digits, no leading zero)."""
-    if not isinstance(number, str) or not _E164.fullmatch(number):
+    if not isinstance(number, str) or not E164.fullmatch(number):
         raise InvalidPhoneNumber("phone number must be in E.164 format, e.g. +14155550132")
     return number
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import boto3
 from botocore.config import Config
+
+from lambdas.common.core.caches import per_container
 
 # Cognito gives a trigger 5 seconds: keep SDK retries and timeouts well inside that budget.
 CONNECT_TIMEOUT_SECONDS = 1.0
@@ -31,13 +32,13 @@ _SERVICE_CONFIG = {
 }
 
 
-@functools.cache
+@per_container
 def _session() -> boto3.session.Session:
     """One session per container: it parses each service model once, not once per client."""
     return boto3.session.Session()
 
 
-@functools.cache
+@per_container
 def _client(service: str) -> Any:
     return _session().client(service, config=_SERVICE_CONFIG.get(service, _CONFIG))
 
@@ -46,8 +47,3 @@ def client(service: str) -> Any:
     """A cached boto3 client for ``service`` (region and endpoint from the standard AWS environment)."""
     return _client(service)
 
-
-def reset_clients() -> None:
-    """Drop cached clients and the session (tests and the local runtime call this after changing endpoints)."""
-    _client.cache_clear()
-    _session.cache_clear()

@@ -17,21 +17,22 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from lambdas.common import clock
-from lambdas.common.auth_flow import ChallengeRef, SessionEntry, latest_challenge, password_verified
-from lambdas.common.delivery import DeliveryError, PlacedCall
-from lambdas.common.errors import UNAVAILABLE, UserFacingError
-from lambdas.common.logging import get_logger
-from lambdas.common.otp import (
-    IssuedOtp,
+from lambdas.common.core import clock
+from lambdas.common.core.errors import UNAVAILABLE, UserFacingError
+from lambdas.common.core.logging import get_logger
+from lambdas.common.core.phone import InvalidPhoneNumber, hint, validate_e164
+from lambdas.common.delivery.errors import DeliveryError
+from lambdas.common.delivery.protocol import VoiceCaller
+from lambdas.common.otp.errors import (
     LockedOut,
     OtpError,
     ResendTooSoon,
     SendBudgetExhausted,
     SendLimitExceeded,
-    VerifyOutcome,
 )
-from lambdas.common.phone import InvalidPhoneNumber, hint, validate_e164
+from lambdas.common.otp.model import IssuedOtp, VerifyOutcome
+from lambdas.common.otp.protocol import OtpChallenges, SealedCodes
+from lambdas.voice_otp.auth_flow import ChallengeRef, SessionEntry, latest_challenge, password_verified
 
 logger = get_logger("voice_otp")
 
@@ -48,20 +49,8 @@ _USER_MESSAGES: Mapping[type[OtpError], tuple[str, str]] = {
 }
 
 
-class OtpChallenges(Protocol):
-    """What the method needs of the OTP store (``common.otp.OtpStore`` in production, fakes in tests)."""
-
-    def issue(self, *, user: str, destination: str, known_user: bool = True) -> IssuedOtp: ...
-    def refund(self, issued: IssuedOtp) -> bool: ...
-    def verify(self, *, challenge_id: str, user: str, code: object, known_user: bool = True) -> VerifyOutcome: ...
-    def seal_for_contact(self, issued: IssuedOtp, contact_id: str) -> None: ...
-
-
-class CallSender(Protocol):
-    """Places the outbound call (``common.delivery.VoiceCallSender``)."""
-
-    def place_call(self, destination: str, *, client_token: str, attributes: Mapping[str, str] | None = None,
-                   time_left: Callable[[], float] | None = None) -> PlacedCall: ...
+class VoiceOtpStore(OtpChallenges, SealedCodes, Protocol):
+    """What the voice method needs of the OTP store: challenges, and a copy sealed for the call."""
 
 
 @dataclass(frozen=True)
@@ -90,10 +79,10 @@ class VoiceOtpMethod:
 
     def __init__(
         self,
-        store: OtpChallenges,
+        store: VoiceOtpStore,
         *,
         hmac_key: Callable[[], bytes],
-        sender: Callable[[], CallSender] | None = None,
+        sender: Callable[[], VoiceCaller] | None = None,
         pause: Callable[[float], None] = time.sleep,
         latency: CallLatency | None = None,
     ) -> None:

@@ -10,10 +10,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import CreateAuthChallengeTriggerEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.common.auth_flow import CUSTOM_CHALLENGE, wants_resend
-from lambdas.common.errors import UNAVAILABLE, UserFacingError
-from lambdas.common.logging import get_logger
-from lambdas.common.voice_otp_factory import voice_otp_method
+from lambdas.common.core.errors import UNAVAILABLE, UserFacingError
+from lambdas.common.core.logging import get_logger
+from lambdas.voice_otp.auth_flow import CUSTOM_CHALLENGE, wants_resend
+from lambdas.voice_otp.wiring import voice_otp_method
 
 logger = get_logger("create_auth_challenge")
 

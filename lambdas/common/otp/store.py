@@ -1,6 +1,6 @@
 """One-time codes: issue, store as a keyed hash, verify once (NIST SP 800-63B rev 4, OWASP ASVS 5 §6.5/6.6).
 
-Storage (one DynamoDB table, shape in ``common.tables.OTP_TABLE``):
+Storage (one DynamoDB table, shape in ``common.otp.table.OTP_TABLE``):
 - ``CHALLENGE#<id>``: owner, HMAC of the code, expiry, attempts, used flag, destination key.
 - ``USER#<username>``: consecutive failures (counted across lockouts; reset only by a success or an
   administrator), time lockout, recent send times, the live challenge (reused inside the resend cooldown).
@@ -20,21 +20,21 @@ context. Every limit that must hold under concurrency is a DynamoDB write condit
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import hmac
 import re
 import secrets
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from lambdas.common import aws, clock
-from lambdas.common.phone import validate_e164
-from lambdas.common.tables import (
+from lambdas.common.core import aws, clock
+from lambdas.common.core.phone import validate_e164
+from lambdas.common.otp.codes import CodeHasher, new_code, well_formed
+from lambdas.common.otp.errors import LockedOut, ResendTooSoon, SendBudgetExhausted, SendLimitExceeded
+from lambdas.common.otp.model import IssuedOtp, LiveChallenge, SendReceipt, UserStatus, VerifyOutcome
+from lambdas.common.otp.policy import DAY_SECONDS, OtpPolicy
+from lambdas.common.otp.table import (
     BUDGET_PREFIX,
     CHALLENGE_PREFIX,
     CONTACT_PREFIX,
@@ -43,148 +43,8 @@ from lambdas.common.tables import (
     USER_PREFIX,
 )
 
-DAY_SECONDS = 86_400
-MAX_LOCKOUT_SECONDS = DAY_SECONDS   # the lockout doubles per step up to this
 UNKNOWN_USER_RETENTION_SECONDS = 90 * DAY_SECONDS
 MAX_REVEALS_PER_CONTACT = 2         # one prompt invocation per call, plus one retry by Connect
-
-
-@dataclass(frozen=True)
-class OtpPolicy:
-    """Every OTP limit, bounded to what NIST/OWASP allow (bounds in ``POLICY_BOUNDS``)."""
-
-    length: int = 6                      # digits
-    ttl_seconds: int = 300               # validity of one code
-    max_attempts: int = 3                # answers per challenge
-    lockout_threshold: int = 10          # consecutive failures per lockout step
-    lockout_seconds: int = 900           # first lockout; doubles with each further step, up to a day
-    failure_ceiling: int = 100           # consecutive failures that lock until an administrator clears them
-    resend_cooldown_seconds: int = 30    # inside it, the live challenge is reused: no new call
-    send_limit: int = 5                  # per user AND per destination, per window
-    send_window_seconds: int = 3600
-    daily_send_limit: int = 10           # per user AND per destination, per 24 hours
-    global_sends_per_minute: int = 30    # deployment-wide send budget (token bucket refill) ...
-    global_send_burst: int = 30          # ... and bucket size
-
-    def __post_init__(self) -> None:
-        """Refuse any limit outside its bounds (ValueError naming the field)."""
-        for field in dataclasses.fields(self):
-            value = getattr(self, field.name)
-            low, high = POLICY_BOUNDS[field.name]
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise ValueError(f"OtpPolicy.{field.name} must be an integer {low}..{high}, got {value!r}")
-        if self.failure_ceiling < self.lockout_threshold:
-            raise ValueError(f"OtpPolicy.failure_ceiling must be >= lockout_threshold ({self.lockout_threshold}), "
-                             f"got {self.failure_ceiling}")
-
-    def lockout_for(self, failures: int) -> float | None:
-        """How long ``failures`` consecutive failures lock for: None between steps, inf at the ceiling."""
-        if failures >= self.failure_ceiling:
-            return float("inf")
-        if failures <= 0 or failures % self.lockout_threshold:
-            return None
-        step = failures // self.lockout_threshold
-        return float(min(self.lockout_seconds * 2 ** (step - 1), MAX_LOCKOUT_SECONDS))
-
-
-# Inclusive bounds of every policy field: NIST SP 800-63B rev 4 (≥ 6 digits, ≤ 100 consecutive failures),
-# OWASP ASVS 5 §6.6 (short validity), and ceilings that keep a misconfiguration from opening a pump.
-POLICY_BOUNDS: Mapping[str, tuple[int, int]] = {
-    "length": (6, 10),
-    "ttl_seconds": (30, 600),
-    "max_attempts": (1, 10),
-    "lockout_threshold": (1, 100),
-    "lockout_seconds": (1, MAX_LOCKOUT_SECONDS),
-    "failure_ceiling": (1, 100),
-    "resend_cooldown_seconds": (0, 600),
-    "send_limit": (1, 20),
-    "send_window_seconds": (60, DAY_SECONDS),
-    "daily_send_limit": (1, 50),
-    "global_sends_per_minute": (1, 6000),
-    "global_send_burst": (1, 6000),
-}
-
-
-@dataclass(frozen=True)
-class _SendReceipt:
-    """What ``issue`` wrote to the send counters, so ``refund`` can undo exactly that."""
-
-    user_pk: str
-    user_seq: int
-    user_before: dict[str, Any]
-    dest_pk: str
-    dest_seq: int
-    dest_before: dict[str, Any]
-    known_user: bool
-
-
-@dataclass(frozen=True)
-class IssuedOtp:
-    """A new challenge: its id, the code to deliver (never in the repr) and its expiry (epoch seconds)."""
-
-    challenge_id: str
-    code: str = dataclasses.field(repr=False)
-    expires_at: float
-    receipt: _SendReceipt | None = dataclasses.field(default=None, repr=False, compare=False)
-
-
-@dataclass(frozen=True)
-class LiveChallenge:
-    """A user's challenge that is still answerable."""
-
-    challenge_id: str
-    expires_at: float
-
-
-@dataclass(frozen=True)
-class UserStatus:
-    """What an administrator sees of one user's OTP state (never a code)."""
-
-    failures: int
-    locked_until: float | None
-    needs_administrator: bool
-
-
-class VerifyOutcome(StrEnum):
-    """The result of one verification attempt."""
-
-    OK = "ok"
-    WRONG = "wrong"
-    EXPIRED = "expired"
-    EXHAUSTED = "exhausted"       # attempt limit for this challenge reached
-    USED = "used"                 # already consumed (also: lost a concurrent race)
-    LOCKED = "locked"             # per-user failure lockout in force (or the ceiling reached)
-    NOT_FOUND = "not_found"       # unknown challenge or not this user's
-    CONTENDED = "contended"       # concurrent writes kept winning; nothing was checked
-
-
-class OtpError(Exception):
-    """Base for refusals to issue; ``retry_after`` seconds, when known."""
-
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-class LockedOut(OtpError):
-    """Too many consecutive failures: no new code until the cool-off ends (or an administrator clears it)."""
-
-
-class ResendTooSoon(OtpError):
-    """A code was sent moments ago; ``live`` is that challenge when it can still be answered."""
-
-    def __init__(self, message: str, retry_after: float | None = None, live: LiveChallenge | None = None) -> None:
-        super().__init__(message, retry_after)
-        self.live = live
-
-
-class SendLimitExceeded(OtpError):
-    """Too many codes sent to this user or this number in the hourly or daily window."""
-
-
-class SendBudgetExhausted(OtpError):
-    """The deployment-wide send budget is spent (a pumping attack, or a quota to raise)."""
-
 
 # --- item layout --------------------------------------------------------------------------------------
 
@@ -193,7 +53,6 @@ _TTL = OTP_TABLE.ttl_attribute
 _TTL_MARGIN_SECONDS = 3600          # DynamoDB TTL is clean-up only; expiry is checked in code
 _CHALLENGE_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _CONTACT_ID = re.compile(r"[A-Za-z0-9-]{1,256}")
-_CODE_LENGTHS = range(6, 11)
 _KMS_PURPOSE = "voice-otp"
 _BUDGET_PK = f"{BUDGET_PREFIX}sends"
 _WRITE_ROUNDS = 3                   # optimistic-concurrency retries before giving up (fail closed)
@@ -233,15 +92,6 @@ def _user_pk(user: str) -> str:
     return f"{USER_PREFIX}{user}"
 
 
-def _new_code(length: int) -> str:
-    """Uniform over all ``length``-digit strings, leading zeros included."""
-    return f"{secrets.randbelow(10**length):0{length}d}"
-
-
-def _well_formed(code: object) -> bool:
-    return isinstance(code, str) and len(code) in _CODE_LENGTHS and code.isascii() and code.isdigit()
-
-
 def _window(times: list[float], now: float, window: int) -> list[float]:
     return [t for t in times if t > now - window]
 
@@ -262,22 +112,22 @@ def _update(table: str, pk: str, expression: str, values: dict[str, Any], condit
     return request
 
 
-class OtpStore:
-    """Issues and verifies one-time codes against the OTP table."""
+class DynamoOtpStore:
+    """Issues and verifies one-time codes against the OTP table (implements ``otp.protocol.OtpStore``)."""
 
     def __init__(
         self,
         table_name: str,
         hmac_key: Callable[[], bytes],
-        policy: OtpPolicy = OtpPolicy(),
+        policy: OtpPolicy | None = None,
         *,
         code_key_id: str | None = None,
     ) -> None:
         """``hmac_key`` returns the keyed-hash key (cached Secrets Manager value); ``code_key_id`` is the
         KMS key for the encrypted code copy a voice call reads out, or None to keep no copy."""
         self._table = table_name
-        self._hmac_key = hmac_key
-        self.policy = policy
+        self._hasher = CodeHasher(hmac_key)
+        self.policy = policy or OtpPolicy()
         self._code_key_id = code_key_id
 
     # --- issuing --------------------------------------------------------------------------------------
@@ -290,7 +140,7 @@ class OtpStore:
         challenge to reuse), SendLimitExceeded, SendBudgetExhausted.
         """
         validate_e164(destination)
-        user_pk, dest_pk = _user_pk(user), f"{DEST_PREFIX}{self._mac('otp-destination', destination)}"
+        user_pk, dest_pk = _user_pk(user), f"{DEST_PREFIX}{self._hasher.destination(destination)}"
         for _ in range(_WRITE_ROUNDS):
             now = clock.now()
             user_state, dest_state, budget = self._get(user_pk, dest_pk, _BUDGET_PK)
@@ -298,12 +148,12 @@ class OtpStore:
             budget_write = self._spend_budget(budget, now)
 
             challenge_id = secrets.token_urlsafe(16)
-            code = _new_code(self.policy.length)
+            code = new_code(self.policy.length)
             expiry = now + self.policy.ttl_seconds
             challenge = {
                 _PK: {"S": f"{CHALLENGE_PREFIX}{challenge_id}"},
                 "user": {"S": user},
-                "code_hash": {"S": self._code_hash(challenge_id, code)},
+                "code_hash": {"S": self._hasher.code(challenge_id, code)},
                 "dest": {"S": dest_pk.removeprefix(DEST_PREFIX)},
                 "expiry": _n(expiry),
                 "attempts": _n(0),
@@ -334,7 +184,7 @@ class OtpStore:
                     raise ResendTooSoon("a code was just sent; wait before asking for another",
                                         retry_after=self.policy.resend_cooldown_seconds) from None
                 continue  # only the shared budget moved: read it again
-            receipt = _SendReceipt(user_pk=user_pk, user_seq=user_seq, user_before=dict(user_state or {}),
+            receipt = SendReceipt(user_pk=user_pk, user_seq=user_seq, user_before=dict(user_state or {}),
                                    dest_pk=dest_pk, dest_seq=dest_seq, dest_before=dict(dest_state or {}),
                                    known_user=known_user)
             return IssuedOtp(challenge_id=challenge_id, code=code, expires_at=expiry, receipt=receipt)
@@ -471,8 +321,8 @@ class OtpStore:
             refusal = _refusal(challenge, now)
             if refusal is not None:
                 return refusal
-            correct = _well_formed(code) and hmac.compare_digest(
-                challenge["code_hash"]["S"], self._code_hash(challenge_id, str(code)))
+            correct = well_formed(code) and hmac.compare_digest(
+                challenge["code_hash"]["S"], self._hasher.code(challenge_id, str(code)))
             outcome = self._settle(challenge_pk, challenge, user_pk, user_state, now, correct=correct,
                                    known_user=known_user)
             if outcome is not None:
@@ -640,16 +490,6 @@ class OtpStore:
         failures = int(_num(state, "failures"))
         return UserStatus(failures=failures, locked_until=until if until > now else None,
                           needs_administrator=failures >= self.policy.failure_ceiling)
-
-    # --- crypto ---------------------------------------------------------------------------------------
-
-    def _mac(self, label: str, *parts: str) -> str:
-        """HMAC-SHA-256 under the external key, domain-separated by ``label``."""
-        return hmac.new(self._hmac_key(), "\x00".join((label, *parts)).encode(), hashlib.sha256).hexdigest()
-
-    def _code_hash(self, challenge_id: str, code: str) -> str:
-        """Bound to the challenge id, so a stored hash is worthless for any other challenge."""
-        return self._mac("otp-code", challenge_id, code)
 
     # --- data access ----------------------------------------------------------------------------------
 

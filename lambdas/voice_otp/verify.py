@@ -12,10 +12,10 @@ from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from lambdas.common.auth_flow import wants_resend
-from lambdas.common.errors import UNAVAILABLE, UserFacingError
-from lambdas.common.logging import get_logger
-from lambdas.common.voice_otp_factory import voice_otp_method
+from lambdas.common.core.errors import UNAVAILABLE, UserFacingError
+from lambdas.common.core.logging import get_logger
+from lambdas.voice_otp.auth_flow import wants_resend
+from lambdas.voice_otp.wiring import voice_otp_method
 
 logger = get_logger("verify_auth_challenge")
 

@@ -14,6 +14,8 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
+from lambdas.common.core.caches import per_container
+
 T = TypeVar("T")
 
 
@@ -94,5 +96,5 @@ def load(cls: type[T], environ: Mapping[str, str] | None = None, *, prefix: str 
 
 
 def cached(factory: Callable[[], T]) -> functools._lru_cache_wrapper[T]:
-    """Memoise a settings factory; ``.cache_clear()`` lets tests and the simulator reload."""
-    return functools.cache(factory)
+    """Memoise a settings factory, once per container (``caches.reset_all`` reloads it)."""
+    return per_container(factory)

@@ -1,0 +1,15 @@
+"""What code that delivers a secret needs of a channel: depend on these, not on Connect, SNS or Twilio."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Protocol
+
+from lambdas.common.delivery.voice import PlacedCall
+
+
+class VoiceCaller(Protocol):
+    """Places an outbound call that runs a flow (``common.delivery.voice.VoiceCallSender``)."""
+
+    def place_call(self, destination: str, *, client_token: str, attributes: Mapping[str, str] | None = None,
+                   time_left: Callable[[], float] | None = None) -> PlacedCall: ...
