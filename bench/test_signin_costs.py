@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from sim.runtime import LocalRuntime
+from sim.local_runtime import LocalRuntime
 from tests.aws_calls import count_aws_calls
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 
 def _signin(args: argparse.Namespace) -> int:
-    from sim.runtime import LocalRuntime
+    from sim.local_runtime import LocalRuntime
     from sim.scenarios import signin
 
     with LocalRuntime(passwordless=args.passwordless) as runtime:
@@ -27,10 +27,10 @@ def _signin(args: argparse.Namespace) -> int:
 
 
 def _flow(args: argparse.Namespace) -> int:
+    from sim.aws.resources import PROMPT_FUNCTION_ARN
     from sim.connect import ContactData, FlowError, load_flow
+    from sim.local_runtime import LocalRuntime
     from sim.phone import Phone
-    from sim.resources import PROMPT_FUNCTION_ARN
-    from sim.runtime import LocalRuntime
 
     attributes = {}
     for item in args.attr or []:
@@ -59,7 +59,7 @@ def _flow(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from sim.runtime import LocalRuntime
+    from sim.local_runtime import LocalRuntime
     from sim.scenarios import lockout_demo, signin
 
     print("=== Voice-call OTP for Cognito, on the local runtime (no AWS account) ===\n")

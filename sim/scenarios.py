@@ -6,8 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.cognito import CognitoError
-from sim.runtime import LocalRuntime
+from sim.cognito.driver import CognitoError
+from sim.local_runtime import LocalRuntime
 
 Say = Callable[[str], None]
 

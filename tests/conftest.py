@@ -49,16 +49,9 @@ def moto_aws() -> Iterator[None]:
 def lambda_context() -> Any:
     """A minimal Lambda context object."""
 
-    class _Context:
-        function_name = "test-function"
-        memory_limit_in_mb = 256
-        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test-function"
-        aws_request_id = "00000000-0000-0000-0000-000000000000"
+    from sim.fakes import FakeLambdaContext
 
-        def get_remaining_time_in_millis(self) -> int:
-            return 5000
-
-    return _Context()
+    return FakeLambdaContext("test-function", timeout_seconds=5)
 
 
 @pytest.fixture

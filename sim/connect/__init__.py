@@ -17,7 +17,7 @@ from sim.connect.errors import (
 )
 from sim.connect.flow import Action, Condition, Flow, fn_sub, load_flow, parse_flow
 from sim.connect.interpreter import ACTION_HANDLERS, FlowInterpreter
-from sim.connect.lambda_action import SimLambdaContext, contact_flow_event
+from sim.connect.lambda_action import contact_flow_event
 from sim.connect.scripted import ScriptedParticipant
 from sim.connect.ssml import InvalidSsml, ssml_to_text
 from sim.connect.transcript import (
@@ -74,7 +74,6 @@ __all__ = [
     "RecordingChanged",
     "RecordingState",
     "ScriptedParticipant",
-    "SimLambdaContext",
     "StepLimitExceeded",
     "SystemSaid",
     "Transcript",

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sim.connect.execution import End, Execution, Failed, Next, Outcome, Result, Transfer
 from sim.connect.flow import Action, Flow
 from sim.connect.jsonpath import as_text, is_reference
-from sim.connect.runtime import End, Execution, Failed, Next, Outcome, Result, Transfer
 from sim.connect.transcript import (
     AttributeSet,
     Disconnected,

@@ -8,8 +8,8 @@ from sim.connect import actions, lambda_action, lex_action, participant_actions
 from sim.connect.conditions import first_match
 from sim.connect.contact import CallResult, ContactData, LambdaHandler, LexBridge, Participant
 from sim.connect.errors import FlowDefinitionError, FlowError, FlowRuntimeError, UnsupportedBlock
+from sim.connect.execution import Encryptor, End, Execution, Failed, Next, Outcome, Result, Services, Transfer
 from sim.connect.flow import Action, Flow
-from sim.connect.runtime import Encryptor, End, Execution, Failed, Next, Outcome, Result, Services, Transfer
 from sim.connect.transcript import ErrorBranch, Transcript
 
 ActionHandler = Callable[[Execution, Action], Outcome]

@@ -8,40 +8,21 @@ from __future__ import annotations
 
 import copy
 import json
-import uuid
 from collections.abc import Mapping
 from time import monotonic
 from typing import Any
 
 from sim.connect.contact import LambdaHandler
 from sim.connect.errors import FlowRuntimeError
+from sim.connect.execution import Execution, Failed, Next, Outcome
 from sim.connect.flow import Action
 from sim.connect.jsonpath import as_text
-from sim.connect.runtime import Execution, Failed, Next, Outcome
 from sim.connect.transcript import LambdaInvoked
+from sim.fakes import FakeLambdaContext
 
 _MAX_TIME_LIMIT_SECONDS = 8
 _DEFAULT_TIME_LIMIT_SECONDS = 3
 _MAX_RESPONSE_BYTES = 32 * 1024
-
-
-class SimLambdaContext:
-    """The Lambda context object a handler receives (what Powertools' ``inject_lambda_context`` reads)."""
-
-    def __init__(self, function_arn: str, time_limit_seconds: float) -> None:
-        name = function_arn.rsplit(":function:", maxsplit=1)[-1].split(":", maxsplit=1)[0]
-        self.invoked_function_arn = function_arn
-        self.function_name = name
-        self.function_version = "$LATEST"
-        self.memory_limit_in_mb = 128
-        self.aws_request_id = str(uuid.uuid4())
-        self.log_group_name = f"/aws/lambda/{name}"
-        self.log_stream_name = "sim"
-        self._deadline = monotonic() + time_limit_seconds
-
-    def get_remaining_time_in_millis(self) -> int:
-        """Milliseconds left before the flow's invocation time limit."""
-        return max(0, int((self._deadline - monotonic()) * 1000))
 
 
 def contact_flow_event(ex: Execution, parameters: Mapping[str, str]) -> dict[str, Any]:
@@ -104,7 +85,7 @@ def invoke_lambda_function(ex: Execution, action: Action) -> Outcome:
 
     started = monotonic()
     try:
-        response = handler(event, SimLambdaContext(arn, limit))
+        response = handler(event, FakeLambdaContext(arn, timeout_seconds=limit, memory_mb=128))
     except TimeoutError:
         invoked("timeout", error_type="TimeoutError")
         return Failed("NoMatchingError")

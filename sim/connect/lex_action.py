@@ -10,10 +10,10 @@ from typing import Any
 
 from sim.connect.contact import InputRequest
 from sim.connect.errors import FlowError, FlowRuntimeError, UnsupportedBlock
+from sim.connect.execution import Execution, Failed, Outcome, Result
 from sim.connect.flow import Action
 from sim.connect.jsonpath import as_text
 from sim.connect.participant_actions import DTMF
-from sim.connect.runtime import Execution, Failed, Outcome, Result
 from sim.connect.ssml import InvalidSsml
 from sim.connect.transcript import LexTurn, ParticipantPressed, ParticipantSaid, ParticipantSilent
 

@@ -12,9 +12,9 @@ from typing import Any
 from lambdas.common.core.phone import E164
 from sim.connect.contact import InputRequest
 from sim.connect.errors import FlowRuntimeError
+from sim.connect.execution import Execution, Failed, Next, Outcome, Result
 from sim.connect.flow import Action
 from sim.connect.jsonpath import as_text
-from sim.connect.runtime import Execution, Failed, Next, Outcome, Result
 from sim.connect.transcript import InputStored, ParticipantPressed, ParticipantSaid, ParticipantSilent
 
 DTMF = re.compile(r"[0-9*#]+")

@@ -5,7 +5,7 @@ Reads the same AWS::Lex::Bot BotLocales definition CDK deploys; see docs/lex-emu
 
 from __future__ import annotations
 
-from sim.lex.dialog import CodeHook, HookContext
+from sim.lex.dialog import CodeHook
 from sim.lex.errors import (
     BotDefinitionError,
     BotNotFoundError,
@@ -15,7 +15,7 @@ from sim.lex.errors import (
 )
 from sim.lex.loader import load_bot, parse_bot
 from sim.lex.model import BotDefinition
-from sim.lex.runtime import CodeHooks, LexRuntime
+from sim.lex.service import CodeHooks, LexRuntime
 from sim.lex.transcript import Transcript, TranscriptTurn
 
 __all__ = [
@@ -26,7 +26,6 @@ __all__ = [
     "CodeHookError",
     "CodeHookResponseError",
     "CodeHooks",
-    "HookContext",
     "LexEmulatorError",
     "LexRuntime",
     "Transcript",

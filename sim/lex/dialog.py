@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import copy
 import logging
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from sim.fakes import FakeLambdaContext
 from sim.lex.errors import CodeHookError, CodeHookResponseError
 from sim.lex.events import BotIdentity, HookResponse, build_event, validate_response
 from sim.lex.model import BotLocale, Intent, MessageGroup, Prompt
@@ -20,6 +20,7 @@ DIALOG_HOOK = "DialogCodeHook"
 FULFILLMENT_HOOK = "FulfillmentCodeHook"
 _ANSWERS = {"Yes": "Confirmed", "No": "Denied"}
 
+CODE_HOOK_TIMEOUT_SECONDS = 30  # Lex waits up to 30 s for a code hook
 logger = logging.getLogger("sim.lex")
 
 
@@ -56,23 +57,6 @@ class _Step:
     kind: str
     slot: str | None = None
     attempt: int = 0
-
-
-@dataclass(frozen=True)
-class HookContext:
-    """A minimal Lambda context for code hooks run in-process."""
-
-    function_name: str
-    aws_request_id: str
-    invoked_function_arn: str
-    function_version: str = "$LATEST"
-    memory_limit_in_mb: int = 128
-    log_group_name: str = "/aws/lambda/local"
-    log_stream_name: str = "local"
-
-    def get_remaining_time_in_millis(self) -> int:
-        """Code hooks get Lex's 30-second budget."""
-        return 30_000
 
 
 class Turn:
@@ -320,11 +304,8 @@ class Turn:
             request_attributes=self.request_attributes,
             session_state=self._event_session_state(),
         )
-        context = HookContext(
-            function_name=f"{self.inp.identity.bot_name}-code-hook",
-            aws_request_id=str(uuid.uuid4()),
-            invoked_function_arn=f"arn:aws:lambda:us-east-1:123456789012:function:{self.inp.identity.bot_name}-code-hook",
-        )
+        context = FakeLambdaContext(f"{self.inp.identity.bot_name}-code-hook",
+                                    timeout_seconds=CODE_HOOK_TIMEOUT_SECONDS)
         logger.debug("invoking %s for intent %s", source, name)
         try:
             return self.inp.hook(event, context)

@@ -143,7 +143,7 @@ def read_flow(path: Path, substitutions: Mapping[str, str], references: Iterable
 
 def _default_references() -> set[str]:
     """The references this project's own handlers answer to (without starting anything)."""
-    from sim.runtime import project_handlers
+    from sim.local_runtime import project_handlers
 
     return set(project_handlers())
 

@@ -21,7 +21,7 @@ from sim.scripts.model import Handler, Script
 from sim.scripts.redact import Redactor
 
 if TYPE_CHECKING:
-    from sim.runtime import LocalRuntime
+    from sim.local_runtime import LocalRuntime
 
 _NAMESPACE = uuid.UUID("0c1b2d4e-5f60-4a7b-8c9d-5c7269707473")
 _PHONE_BLOCK = "phone"
@@ -76,7 +76,7 @@ class World:
     def runtime(self) -> LocalRuntime:
         """The local runtime, started now if it is not yet (it shares this world's phone and clock)."""
         if self._runtime is None:
-            from sim.runtime import LocalRuntime
+            from sim.local_runtime import LocalRuntime
 
             runtime = LocalRuntime(clock=self.clock)
             runtime.phones[self.phone.number] = self.phone
@@ -165,8 +165,8 @@ class World:
 
     def contact(self) -> ContactData:
         """The inbound contact a call script's flow runs for."""
-        from sim.embedded import ACCOUNT_ID, REGION
-        from sim.resources import SOURCE_NUMBER
+        from sim.aws import ACCOUNT_ID, REGION
+        from sim.aws.resources import SOURCE_NUMBER
 
         if self._runtime is not None:
             instance_arn, system = self._runtime.resources.instance_arn, self._runtime.resources.source_number
@@ -218,7 +218,7 @@ class World:
 
 def _project_handlers() -> dict[str, Handler]:
     """This project's handlers by reference (importing the runtime module only when asked)."""
-    from sim.runtime import project_handlers
+    from sim.local_runtime import project_handlers
 
     return project_handlers()
 

@@ -11,15 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from lambdas.common.otp.table import (
-    AUDIT_PREFIX,
-    BUDGET_PREFIX,
-    CHALLENGE_PREFIX,
-    CONTACT_PREFIX,
-    DEST_PREFIX,
-    OTP_TABLE,
-    USER_PREFIX,
-)
+from lambdas.common.otp import table as otp_table
 from stacks.constructs.compliance import acknowledge
 from stacks.constructs.stable import pin_logical_id
 
@@ -33,15 +25,16 @@ CODE_KEY_ID = "OtpCodeKey"
 # TransactWriteItems as PutItem / UpdateItem / ConditionCheckItem per item; "Using IAM with DynamoDB
 # transactions", Amazon DynamoDB Developer Guide), and the partition-key prefixes it may touch.
 CREATE_ITEM_ACTIONS = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem")
-CREATE_KEY_PREFIXES = (CHALLENGE_PREFIX, USER_PREFIX, DEST_PREFIX, BUDGET_PREFIX, CONTACT_PREFIX)
+CREATE_KEY_PREFIXES = (otp_table.CHALLENGE_PREFIX, otp_table.USER_PREFIX, otp_table.DEST_PREFIX,
+                       otp_table.BUDGET_PREFIX, otp_table.CONTACT_PREFIX)
 VERIFY_ITEM_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem")
-VERIFY_KEY_PREFIXES = (CHALLENGE_PREFIX, USER_PREFIX)
+VERIFY_KEY_PREFIXES = (otp_table.CHALLENGE_PREFIX, otp_table.USER_PREFIX)
 PROMPT_ITEM_ACTIONS = ("dynamodb:UpdateItem",)  # one conditional update on the call's item, returning it
-PROMPT_KEY_PREFIXES = (CONTACT_PREFIX,)
+PROMPT_KEY_PREFIXES = (otp_table.CONTACT_PREFIX,)
 ADMIN_ITEM_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem")  # read and clear one user's failure count
-ADMIN_KEY_PREFIXES = (USER_PREFIX,)
+ADMIN_KEY_PREFIXES = (otp_table.USER_PREFIX,)
 AUDIT_ITEM_ACTIONS = ("dynamodb:PutItem",)  # append-only: conditional puts, no update or delete
-AUDIT_KEY_PREFIXES = (AUDIT_PREFIX,)
+AUDIT_KEY_PREFIXES = (otp_table.AUDIT_PREFIX,)
 
 # The account may administer the code key (CloudFormation updates it through this delegation) but never
 # use it: Encrypt and Decrypt are granted in the key policy to the one role each that needs them.
@@ -104,8 +97,9 @@ class OtpStorage(Construct):
         self.table = dynamodb.Table(
             self,
             "Table",
-            partition_key=dynamodb.Attribute(name=OTP_TABLE.partition_key, type=dynamodb.AttributeType.STRING),
-            time_to_live_attribute=OTP_TABLE.ttl_attribute,
+            partition_key=dynamodb.Attribute(name=otp_table.OTP_TABLE.partition_key,
+                                             type=dynamodb.AttributeType.STRING),
+            time_to_live_attribute=otp_table.OTP_TABLE.ttl_attribute,
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
             encryption_key=self.data_key,
@@ -184,17 +178,7 @@ class OtpStorage(Construct):
         # unwrap the table key; the caller makes no other KMS call: GenerateDataKey and CreateGrant come
         # from DynamoDB itself or the table's creator). Source: AWS KMS Developer Guide, "How Amazon
         # DynamoDB uses AWS KMS", Monitoring > Decrypt; its encryption context names the table.
-        iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["kms:Decrypt"],
-            resource_arns=[self.data_key.key_arn],
-            conditions={
-                "StringEquals": {
-                    "kms:ViaService": f"dynamodb.{Stack.of(self).region}.amazonaws.com",
-                    "kms:EncryptionContext:aws:dynamodb:tableName": self.table.table_name,
-                }
-            },
-        )
+        self._grant_data_key_via(grantee, "dynamodb", "aws:dynamodb:tableName", self.table.table_name)
 
     def _grant_hash_secret(self, grantee: iam.IGrantable) -> None:
         """``GetSecretValue`` on the HMAC key, and the data-key decrypt Secrets Manager makes for it."""
@@ -205,14 +189,18 @@ class OtpStorage(Construct):
         # with the secret's ARN as encryption context (AWS Secrets Manager User Guide, "Secret encryption
         # and decryption": Permissions for the KMS key; the managed policy
         # AWSSecretsManagerClientReadOnlyAccess uses these same two conditions).
+        self._grant_data_key_via(grantee, "secretsmanager", "SecretARN", self.hash_secret.secret_arn)
+
+    def _grant_data_key_via(self, grantee: iam.IGrantable, service: str, context_key: str, context_value: str) -> None:
+        """``kms:Decrypt`` on the data key, only when ``service`` calls it for this one table or secret."""
         iam.Grant.add_to_principal(
             grantee=grantee,
             actions=["kms:Decrypt"],
             resource_arns=[self.data_key.key_arn],
             conditions={
                 "StringEquals": {
-                    "kms:ViaService": f"secretsmanager.{Stack.of(self).region}.amazonaws.com",
-                    "kms:EncryptionContext:SecretARN": self.hash_secret.secret_arn,
+                    "kms:ViaService": f"{service}.{Stack.of(self).region}.amazonaws.com",
+                    f"kms:EncryptionContext:{context_key}": context_value,
                 }
             },
         )

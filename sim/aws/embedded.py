@@ -9,8 +9,7 @@ from collections.abc import Mapping
 
 from moto.server import ThreadedMotoServer
 
-REGION = "us-east-1"
-ACCOUNT_ID = "123456789012"  # moto's default account
+from sim.aws import REGION
 
 
 def free_port() -> int:

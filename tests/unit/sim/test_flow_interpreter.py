@@ -35,7 +35,7 @@ from sim.connect import (
 )
 from sim.connect.jsonpath import parse_reference, substitute
 
-FLOWS = Path(__file__).resolve().parents[1] / "fixtures" / "flows"
+FLOWS = Path(__file__).resolve().parents[2] / "fixtures" / "flows"
 LOOKUP_ARN = "arn:aws:lambda:us-east-1:123456789012:function:lookup"
 INSTANCE_ARN = "arn:aws:connect:us-east-1:123456789012:instance/toy-instance"
 CALLER = "+15550100100"

@@ -26,7 +26,7 @@ from sim.lex import (
 )
 from tests.conftest import load_event
 
-TOY_BOT = Path(__file__).parents[1] / "fixtures" / "bots" / "toy_bot.json"
+TOY_BOT = Path(__file__).parents[2] / "fixtures" / "bots" / "toy_bot.json"
 ARN = "arn:aws:lex:us-east-1:123456789012:bot-alias/TOYBOT1234/LIVEALIAS1"
 SESSION = "0123456789abcdef"
 Responder = Callable[[dict[str, Any]], Any]

@@ -12,7 +12,7 @@ import pytest
 
 from sim.lex import BotDefinitionError, BotNotFoundError, load_bot, parse_bot
 
-TOY_BOT = Path(__file__).parents[1] / "fixtures" / "bots" / "toy_bot.json"
+TOY_BOT = Path(__file__).parents[2] / "fixtures" / "bots" / "toy_bot.json"
 
 
 @pytest.fixture(scope="module")

@@ -16,14 +16,9 @@ from sim.connect import (
     load_flow,
 )
 
-CONFORMANCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "conformance"
+CONFORMANCE = Path(__file__).resolve().parents[2] / "fixtures" / "conformance"
 SECURE_LEX_INPUT = CONFORMANCE / "aws-samples-amazon-connect-encryption_Secure_Lex_Input.json"
 LEX_V1_BLOCK = "d32e87bb-2435-4718-bae5-d758125d5232"
-
-pytestmark = pytest.mark.skipif(
-    not SECURE_LEX_INPUT.exists(), reason=f"conformance input absent: {SECURE_LEX_INPUT}"
-)
-
 
 class UnusedLex:
     """A LexBridge that must not be reached: the flow's bot is Lex V1."""

@@ -7,7 +7,7 @@ from pathlib import Path
 from sim.connect import ContactData, FlowInterpreter, ScriptedParticipant, load_flow
 from sim.lex import LexRuntime, load_bot
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 ALIAS = "arn:aws:lex:us-east-1:123456789012:bot-alias/TOYBOT0001/TOYALIAS01"
 
 

@@ -5,8 +5,9 @@ Two things make these races honest rather than lucky:
 * moto's DynamoDB backend is NOT atomic under threads: ``update_item`` evaluates the condition, then
   mutates the item in separate Python steps, with no lock (moto's ``backend_lock`` only guards backend
   creation, and ``ThreadedMotoServer`` runs the same backend code in request threads). So two conditional
-  writes could both pass. ``sim.atomic.atomic_dynamodb`` serialises every backend item operation with one lock, which
-  is exactly the guarantee DynamoDB gives (a conditional write is atomic; a transaction is serialisable).
+  writes could both pass. ``sim.aws.atomic.atomic_dynamodb`` serialises every backend item operation with one
+  lock, which is exactly the guarantee DynamoDB gives (a conditional write is atomic; a transaction is
+  serialisable).
 * A ``threading.Barrier`` in a botocore ``before-call`` hook holds every thread at its first write until all
   threads have done their read. Every round therefore has all reads before any write (asserted), the
   interleaving in which a read-check-then-write implementation would let every thread through.
@@ -28,7 +29,7 @@ from lambdas.common.otp.model import VerifyOutcome
 from lambdas.common.otp.policy import OtpPolicy
 from lambdas.common.otp.store import DynamoOtpStore
 from lambdas.common.otp.table import OTP_TABLE
-from sim.atomic import atomic_dynamodb
+from sim.aws.atomic import atomic_dynamodb
 
 TABLE = "otp-race"
 KEY = b"k" * 64

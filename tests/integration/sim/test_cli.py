@@ -8,7 +8,7 @@ import pytest
 
 from sim.__main__ import main
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 CONFORMANCE = REPO.parent / "shared" / "conformance" / "aws-samples-amazon-connect-encryption_Secure_Lex_Input.json"
 
 

@@ -20,8 +20,8 @@ from typing import Any
 import boto3
 import pytest
 
-from sim.cognito import CognitoError
-from sim.runtime import LocalRuntime
+from sim.cognito.driver import CognitoError
+from sim.local_runtime import LocalRuntime
 from tests.aws_calls import count_aws_calls
 
 

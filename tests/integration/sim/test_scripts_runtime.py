@@ -11,7 +11,7 @@ import pytest
 from sim.scripts import World, load_script, run_script
 from tests.e2e.hooks import toy_bot_hook
 
-TOY_BOT = Path(__file__).resolve().parents[1] / "fixtures" / "bots" / "toy_bot.json"
+TOY_BOT = Path(__file__).resolve().parents[2] / "fixtures" / "bots" / "toy_bot.json"
 
 
 def test_a_project_code_hook_starts_the_runtime_which_rings_the_scripts_phone(
@@ -43,7 +43,7 @@ def test_a_project_code_hook_starts_the_runtime_which_rings_the_scripts_phone(
             seen["signed_in"] = runtime.cognito().initiate_auth(runtime.demo_user.username, runtime.demo_user.password)
         return toy_bot_hook(event, context)
 
-    from sim import runtime as runtime_module
+    from sim import local_runtime as runtime_module
 
     handlers = {**runtime_module.project_handlers(), "ToyBot": project_hook}
     monkeypatch.setattr(runtime_module, "project_handlers", lambda: handlers)

@@ -14,7 +14,7 @@ from sim.lex.normalize import confirmation_value, dtmf_clean, spoken_number, tok
 from sim.lex.recognizer import fill_slot, match_utterance, recognize
 from sim.lex.slot_types import SlotInput, SlotValue, resolve
 
-TOY_BOT = Path(__file__).parents[1] / "fixtures" / "bots" / "toy_bot.json"
+TOY_BOT = Path(__file__).parents[2] / "fixtures" / "bots" / "toy_bot.json"
 
 
 @pytest.fixture(scope="module")

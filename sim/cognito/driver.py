@@ -33,8 +33,10 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from sim.embedded import ACCOUNT_ID, REGION
+from sim.aws import ACCOUNT_ID, REGION
+from sim.fakes import FakeLambdaContext
 
+TRIGGER_TIMEOUT_SECONDS = 5  # Cognito waits 5 s for a trigger
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 DEFAULT_SESSION_MINUTES = 3  # Cognito's AuthSessionValidity when the client does not set it
 
@@ -96,22 +98,6 @@ class _Session:
     entries: list[dict[str, Any]] = field(default_factory=list)
     private: dict[str, str] = field(default_factory=dict)
     metadata: str | None = None
-
-
-class LambdaContext:
-    """The slice of the Lambda context object the handlers use."""
-
-    def __init__(self, name: str) -> None:
-        self.function_name = name
-        self.function_version = "$LATEST"
-        self.memory_limit_in_mb = 256
-        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:123456789012:function:{name}"
-        self.aws_request_id = secrets.token_hex(16)
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        """Cognito gives triggers 5 seconds."""
-        return 5000
 
 
 class MotoUserPool:
@@ -292,7 +278,7 @@ class CustomAuthDriver:
 
     def _invoke(self, name: str, handler: Handler, event: dict[str, Any]) -> dict[str, Any]:
         try:
-            return handler(event, LambdaContext(name))
+            return handler(event, FakeLambdaContext(name, timeout_seconds=TRIGGER_TIMEOUT_SECONDS))
         except Exception as exc:  # what Cognito does with any trigger failure
             raise CognitoError("UserLambdaValidationException", f"{name} failed with error {exc}.") from None
 

@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim.atomic import atomic_dynamodb
+from sim.aws.atomic import atomic_dynamodb
+from sim.aws.connect_api import ConnectApiServer, ConnectState, OutboundCall
+from sim.aws.embedded import EmbeddedAws
+from sim.aws.resources import PROMPT_FUNCTION_ARN, DemoUser, Resources, create_resources, seed_user
 from sim.clock import SimClock
-from sim.cognito import CustomAuthDriver, LambdaContext, MotoUserPool, Triggers
+from sim.cognito.driver import CustomAuthDriver, MotoUserPool, Triggers
 from sim.connect import CallResult, ContactData, FlowInterpreter, load_flow
-from sim.connect_api import ConnectApiServer, ConnectState, OutboundCall
-from sim.embedded import EmbeddedAws
+from sim.fakes import FakeLambdaContext
 from sim.phone import Call, Phone
-from sim.resources import PROMPT_FUNCTION_ARN, DemoUser, Resources, create_resources, seed_user
 
 REPO = Path(__file__).resolve().parent.parent
 OUTBOUND_FLOW = REPO / "contact_flows" / "outbound_voice_otp.json"
@@ -170,6 +171,6 @@ class LocalRuntime:
             raise KeyError(f"no local Lambda for {reference!r}; known: {sorted(self.handlers)}")
 
         def invoke(event: dict[str, Any], context: Any) -> Any:
-            return handler(event, context or LambdaContext(reference.rsplit(":", 1)[-1]))
+            return handler(event, context or FakeLambdaContext(reference, timeout_seconds=8))
 
         return invoke

@@ -22,7 +22,7 @@ from sim.connect import (
     load_flow,
 )
 
-FLOW_FILE = Path(__file__).resolve().parents[2] / "contact_flows" / "outbound_voice_otp.json"
+FLOW_FILE = Path(__file__).resolve().parents[3] / "contact_flows" / "outbound_voice_otp.json"
 PROMPT_ARN = "arn:aws:lambda:us-east-1:123456789012:function:voice-otp-prompt"
 CODE = "482913"
 SPOKEN = " ".join(CODE)

@@ -15,7 +15,7 @@ from sim.scripts import Script, ScriptError, ScriptFailure, ScriptResult, World,
 from sim.scripts.model import Advance, ExpectCall, HookRef, OpenLink, Press, Say, Silence
 from sim.scripts.redact import HIDDEN, Redactor, hidden_spans
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 TOY_BOT = REPO / "tests" / "fixtures" / "bots" / "toy_bot.json"
 TOY_FLOW = REPO / "tests" / "fixtures" / "flows" / "toy_lex_call.json"
 CHAT = f"chat: {TOY_BOT}\n"

@@ -15,7 +15,7 @@ from lambdas.common.core.tables import create_table_kwargs
 from lambdas.common.otp.policy import OtpPolicy
 from lambdas.common.otp.table import OTP_TABLE
 from lambdas.voice_otp.app_client import ALLOWED_AUTH_FLOWS, auth_session_validity_minutes
-from sim.embedded import ACCOUNT_ID, REGION
+from sim.aws import ACCOUNT_ID, REGION
 
 SOURCE_NUMBER = "+15550100999"  # the contact centre's caller ID (555-01xx numbers are fictional)
 PROMPT_FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:sim-voice-otp-prompt"

@@ -13,8 +13,8 @@ import boto3
 import pytest
 
 from lambdas.voice_otp.app_client import ALLOWED_AUTH_FLOWS
-from sim.cognito import CognitoError, MotoUserPool, secret_hash
-from sim.runtime import LocalRuntime
+from sim.cognito.driver import CognitoError, MotoUserPool, secret_hash
+from sim.local_runtime import LocalRuntime
 
 
 @pytest.fixture
