@@ -65,7 +65,8 @@ def _report(args: argparse.Namespace) -> int:
     if baseline is not None:
         changes = _changes(report, baseline)
         print("\nChanges since the baseline:" if changes else "\nNo change since the baseline.")
-        print("\n".join(changes))
+        if changes:
+            print("\n".join(changes))
         worse = harness.regressions(report, baseline)
     if args.no_write:
         return 1 if worse else 0

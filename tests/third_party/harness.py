@@ -573,6 +573,7 @@ class FlowRun:
     transcript: str = ""
     lex_transcript: str = ""
     caller_said: list[str] = field(default_factory=list)
+    stood_in: tuple[str, ...] = ()  # with stand_ins: the unsupported Types the run reached, in order
 
 
 def run_flow(
@@ -583,7 +584,15 @@ def run_flow(
     ``stand_ins`` (for the work list only): every block whose Type the interpreter has no handler for is
     replaced, in memory, by a neutral block (see :func:`stand_in_unsupported`), to see what stops the run next.
     """
-    from sim.connect import ACTION_HANDLERS, ContactData, ErrorBranch, FlowError, FlowInterpreter, load_flow
+    from sim.connect import (
+        ACTION_HANDLERS,
+        AttributeSet,
+        ContactData,
+        ErrorBranch,
+        FlowError,
+        FlowInterpreter,
+        load_flow,
+    )
     from sim.lex import LexEmulatorError, LexRuntime
 
     name = relative(path, root)
@@ -612,17 +621,17 @@ def run_flow(
         attributes=dict(wiring.attributes), language_code=wiring.language,
     )  # fmt: skip
     notes = tuple(wiring.notes)
-    transcript = ""
+    events: Any = ()
     try:
         result = interpreter.run(flow, participant=caller, contact=contact)
     except (FlowError, LexEmulatorError) as exc:
         partial = getattr(exc, "partial", None)
-        transcript = partial.transcript.render() if partial is not None else ""
+        events = partial.transcript if partial is not None else ()
         outcome = _stopped(name, exc, flow, "run", root, kind=kind, unsupported=unsupported, notes=notes)
     except Exception as exc:
         outcome = _crashed(name, kind, exc, root, stage="run", unsupported=unsupported, notes=notes)
     else:
-        transcript = result.transcript.render()
+        events = result.transcript
         block_type = _block_type(flow, result.ended_by) if result.flow_name == flow.name else None
         how = "disconnected" if result.disconnected else "ended"
         branches = len(result.transcript.of_type(ErrorBranch))
@@ -634,10 +643,13 @@ def run_flow(
             name, kind, ENDED, reason,
             stage="run", block_id=result.ended_by, block_type=block_type, unsupported=unsupported, notes=notes,
         )  # fmt: skip
-    return FlowRun(outcome, transcript, lex.transcript.render(), caller.said)
+    transcript = "\n".join(event.line() for event in events)
+    reached = [e.value for e in events if isinstance(e, AttributeSet) and e.key == STAND_IN_ATTRIBUTE]
+    return FlowRun(outcome, transcript, lex.transcript.render(), caller.said, tuple(dict.fromkeys(reached)))
 
 
 STAND_IN_ATTRIBUTE = "third_party_stand_in"
+_STAND_IN_END = "third-party-stand-in-end"
 
 
 def stand_in_unsupported(document: Any, supported: Iterable[str]) -> int:
@@ -645,11 +657,12 @@ def stand_in_unsupported(document: Any, supported: Iterable[str]) -> int:
 
     The stand-in records ``third_party_stand_in = <Type>`` as a contact attribute and goes on to the
     block's NextAction, else its first condition's, else its first error branch's; a block with no way
-    on (the flow's own end, such as TransferContactToQueue) becomes EndFlowExecution.
+    on (the flow's own end, such as TransferContactToQueue) goes on to an added EndFlowExecution block.
     """
     known = set(supported)
     count = 0
-    for action in _actions(document):
+    actions = _actions(document)
+    for action in actions:
         kind = action.get("Type")
         if kind in known:
             continue
@@ -658,15 +671,14 @@ def stand_in_unsupported(document: Any, supported: Iterable[str]) -> int:
         targets = [transitions.get("NextAction")]
         targets += [c.get("NextAction") for c in transitions.get("Conditions") or [] if isinstance(c, dict)]
         targets += [e.get("NextAction") for e in transitions.get("Errors") or [] if isinstance(e, dict)]
-        target = next((t for t in targets if isinstance(t, str) and t), None)
-        if target is None:
-            action.update(Type="EndFlowExecution", Parameters={}, Transitions={})
-        else:
-            action.update(
-                Type="UpdateContactAttributes", Parameters={"Attributes": {STAND_IN_ATTRIBUTE: str(kind)}},
-                Transitions={"NextAction": target},
-            )  # fmt: skip
+        target = next((t for t in targets if isinstance(t, str) and t), None) or _STAND_IN_END
+        action.update(
+            Type="UpdateContactAttributes", Parameters={"Attributes": {STAND_IN_ATTRIBUTE: str(kind)}},
+            Transitions={"NextAction": target},
+        )  # fmt: skip
         count += 1
+    if count and isinstance(document, dict) and isinstance(document.get("Actions"), list):
+        document["Actions"].append({"Identifier": _STAND_IN_END, "Type": "EndFlowExecution", "Parameters": {}})
     return count
 
 

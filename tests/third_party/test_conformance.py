@@ -149,3 +149,25 @@ def test_an_exception_the_runtime_does_not_own_is_a_crash(tmp_path: Path, monkey
     assert (outcome.status, outcome.error) == (harness.CRASHED, "RuntimeError")
     assert outcome.frames
     assert "hang_up" in outcome.frames[-1]
+
+
+def test_the_work_list_peels_every_blocker_of_a_bot(tmp_path: Path) -> None:
+    from tests.third_party import worklist
+
+    slot = {"Name": "When", "SlotTypeName": "AMAZON.Date", "ValueElicitationSetting": {"SlotConstraint": "Optional"}}
+    locale = {"LocaleId": "en_US", "NluConfidenceThreshold": "0.4", "Intents": [{"Name": "Book", "Slots": [slot]}]}
+    chain = worklist.peel_bot(_write(tmp_path, "bots/two.json", [locale]), tmp_path)
+    assert [b.cause for b in chain.blockers] == [
+        "string scalar where CloudFormation takes a number: BotLocales[].NluConfidenceThreshold",
+        "unsupported built-in slot type AMAZON.Date",
+    ]
+    assert chain.loads_after
+
+
+def test_the_work_list_renders(report: harness.Report) -> None:
+    from tests.third_party import worklist
+
+    text = worklist.render(report)
+    assert "== Bots:" in text
+    assert "== Flows:" in text
+    assert "== Uncaught exceptions" in text

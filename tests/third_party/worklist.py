@@ -26,6 +26,7 @@ from tests.third_party.harness import (
     ENDED,
     FIXTURES,
     LOADED,
+    FlowRun,
     Report,
     _clean,
     bot_files,
@@ -231,18 +232,33 @@ def flow_census(report: Report) -> list[tuple[str, list[str], list[str]]]:
     return sorted(rows, key=lambda row: (-len(row[1]), -len(row[2]), row[0]))
 
 
-def cumulative_block_types(report: Report, census: list[tuple[str, list[str], list[str]]]) -> list[tuple[str, int]]:
-    """Implementing types in ``census`` order: how many not-yet-ended flows are left with no unsupported type.
+def stand_in_runs(root: Path = FIXTURES) -> list[FlowRun]:
+    """Every flow run again with its unsupported blocks stood in for."""
+    return [run_flow(path, root, stand_ins=True) for path in flow_files(root)]
 
-    A necessary condition for those flows to end, not a sufficient one.
+
+def greedy_block_order(report: Report, runs: list[FlowRun]) -> list[tuple[str, int, int]]:
+    """Unsupported types in the order that ends the most flows soonest: (type, flows reaching it, flows ended after).
+
+    A flow counts as ended once every type its stand-in run reached is in the list and that run ENDED:
+    an estimate that treats each type as the neutral stand-in would (pass-through, or the flow's end).
     """
-    pending = [o for o in report.flows if o.status != ENDED]
+    ended_now = sum(o.status == ENDED for o in report.flows)
+    pending = [set(run.stood_in) for run in runs if run.outcome.status == ENDED and run.stood_in]
+    reaching = Counter(kind for run in runs for kind in run.stood_in)
     done: set[str] = set()
-    steps = []
-    for kind, _flows, _first in census:
-        done.add(kind)
-        steps.append((kind, sum(set(o.unsupported) <= done for o in pending)))
-    return steps
+    order: list[tuple[str, int, int]] = []
+    while len(done) < len(reaching):
+        ended = sum(needs <= done for needs in pending)
+        candidates = [
+            (sum(needs <= done | {kind} for needs in pending) - ended, reaching[kind], kind)
+            for kind in reaching
+            if kind not in done
+        ]
+        _gain, _count, best = min(candidates, key=lambda c: (-c[0], -c[1], c[2]))
+        done.add(best)
+        order.append((best, reaching[best], ended_now + sum(needs <= done for needs in pending)))
+    return order
 
 
 def render(report: Report, chains: list[Peeled] | None = None) -> str:
@@ -268,37 +284,49 @@ def render(report: Report, chains: list[Peeled] | None = None) -> str:
         lines.append(f"      ({len(chain.blockers)} blocker(s); {end})")
     lines.append("")
     lines.append(f"== Flows: {totals['flows_ended']}/{totals['flows']} run to their end ==")
-    lines.append("Root causes of the runs that did not end (the first thing that stopped each), most flows first:")
+    lines.append("What stopped each run first (most flows first):")
     flow_causes = Counter(o.cause for o in report.flows if o.status != ENDED)
     examples = {o.cause: f"{o.artefact}: {o.reason}" for o in reversed(report.flows) if o.status != ENDED}
     for cause, count in sorted(flow_causes.items(), key=lambda item: (-item[1], item[0])):
         lines.append(f"  {count:3d}  {cause}")
         lines.append(f"        e.g. {examples[cause]}")
-    census = flow_census(report)
-    lines.append("Action types without a handler, by flows (not ended) that contain them [stopped first]:")
-    for kind, flows, first in census:
-        lines.append(f"  {len(flows):3d} [{len(first):2d}]  {kind}")
-    lines.append("Implementing them in that order, flows left with no unsupported block (necessary, not sufficient):")
-    lines += [f"  {count:3d}  after: {kind}" for kind, count in cumulative_block_types(report, census)]
-    ends = [o for o in report.flows if any("stopped at an end block" in n for n in o.notes)]
-    if ends:
-        lines.append("Runs that stopped on the flow's own end block (they would END once that block runs):")
-        lines += [f"  {o.artefact}: {o.block_type}" for o in ends]
-    deeper = [run_flow(path, stand_ins=True).outcome for path in flow_files()]
+    runs = stand_in_runs()
+    deeper = [run.outcome for run in runs]
     lines.append("")
     lines.append(
-        f"== Flows, next layer: with every unsupported block stood in for (in memory), "
-        f"{sum(o.status == ENDED for o in deeper)}/{len(deeper)} run to their end =="
+        "Unsupported block types the default caller's runs reach (every such block stood in for, in memory), "
+        "in the order that ends most flows soonest:"
     )
-    lines.append("What stops the others then (most flows first):")
+    lines.append("  reached-by  flows-ended-after  type")
+    for kind, reached, ended in greedy_block_order(report, runs):
+        lines.append(f"  {reached:10d}  {ended:17d}  {kind}")
+    lines.append(
+        f"With all of them stood in for, {sum(o.status == ENDED for o in deeper)}/{len(deeper)} flows end; "
+        "what stops the others then:"
+    )
     deeper_causes = Counter(o.cause for o in deeper if o.status != ENDED)
     deeper_examples = {o.cause: f"{o.artefact}: {o.reason}" for o in reversed(deeper) if o.status != ENDED}
     for cause, count in sorted(deeper_causes.items(), key=lambda item: (-item[1], item[0])):
         lines.append(f"  {count:3d}  {cause}")
         lines.append(f"        e.g. {deeper_examples[cause]}")
-    crashed = [o for o in [*report.outcomes, *deeper] if o.status == "CRASHED"]
+    lines.append("Per flow, the unsupported types its run reaches, and how the stood-in run ends:")
+    for run in runs:
+        outcome = run.outcome
+        end_text = "ENDS" if outcome.status == ENDED else f"{outcome.status}: {outcome.cause}"
+        lines.append(f"  {outcome.artefact}: {', '.join(run.stood_in) or '-'} -> {end_text}")
+    census = flow_census(report)
     lines.append("")
-    lines.append(f"== Uncaught exceptions (tracebacks a user would see), both layers: {len(crashed)} ==")
+    lines.append(
+        "Static census: action types without a handler anywhere in the flows that did not end [stopped first]:"
+    )
+    lines += [f"  {len(flows):3d} [{len(first):2d}]  {kind}" for kind, flows, first in census]
+    ends = [o for o in report.flows if any("stopped at an end block" in n for n in o.notes)]
+    if ends:
+        lines.append("Runs that stopped on the flow's own end block (they would END once that block runs):")
+        lines += [f"  {o.artefact}: {o.block_type}" for o in ends]
+    lines.append("")
+    crashed = [o for o in [*report.outcomes, *deeper] if o.status == "CRASHED"]
+    lines.append(f"== Uncaught exceptions (tracebacks a user would see), as written and stood in: {len(crashed)} ==")
     for outcome in crashed:
         lines.append(f"  {outcome.artefact}: {outcome.reason}")
         lines += [f"      at {frame}" for frame in outcome.frames]
