@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 
@@ -28,5 +29,22 @@ def hmac_key_loader(secret_arn: str, *, max_age: int = DEFAULT_MAX_AGE_SECONDS) 
         if not isinstance(key, bytes) or len(key) < MIN_HMAC_KEY_BYTES:
             raise InternalError(f"HMAC key secret must hold at least {MIN_HMAC_KEY_BYTES} bytes")
         return key
+
+    return load
+
+
+def json_secret_loader(secret_arn: str, *, max_age: int = DEFAULT_MAX_AGE_SECONDS) -> Callable[[], Any]:
+    """A callable returning the SecretString parsed as JSON, fetched lazily and cached for ``max_age`` s."""
+    provider: SecretsProvider | None = None
+
+    def load() -> Any:
+        nonlocal provider
+        secretsmanager = aws.client("secretsmanager")
+        if provider is None or provider.client is not secretsmanager:
+            provider = SecretsProvider(boto3_client=secretsmanager)
+        try:
+            return provider.get(secret_arn, max_age=max_age, transform="json")
+        except Exception as exc:  # the provider's errors may quote the secret; keep only their type
+            raise InternalError(f"secret {secret_arn} could not be read as JSON: {type(exc).__name__}") from None
 
     return load

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
+from lambdas.common.delivery.sms import SentMessage
 from lambdas.common.delivery.voice import PlacedCall
 
 
@@ -13,3 +14,11 @@ class VoiceCaller(Protocol):
 
     def place_call(self, destination: str, *, client_token: str, attributes: Mapping[str, str] | None = None,
                    time_left: Callable[[], float] | None = None) -> PlacedCall: ...
+
+
+class SmsSender(Protocol):
+    """Sends one text message (``common.delivery.sms.SnsSmsSender`` or ``TwilioSmsSender``)."""
+
+    provider: str
+
+    def send_sms(self, destination: str, body: str) -> SentMessage: ...
