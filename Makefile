@@ -12,7 +12,7 @@ WHEELS := .cache/lambda-wheels
 SYNTH_CONTEXT ?= -c connectInstanceArn=arn:aws:connect:us-east-1:123456789012:instance/11111111-2222-3333-4444-555555555555 \
                  -c connectSourcePhoneNumber=+15555550100
 
-.PHONY: venv wheels demo test lint synth bench clean
+.PHONY: venv wheels demo test lint synth bench audit clean
 
 $(STAMP): $(REQS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ synth: venv wheels    ## CloudFormation templates with the cdk-nag packs (offlin
 
 bench: venv           ## benchmarks (pytest-benchmark)
 	$(BIN)/python -m pytest bench --benchmark-enable -q
+
+audit: venv           ## pip-audit of what the Lambdas ship (needs PyPI's JSON API; --strict fails on anything unaudited)
+	$(BIN)/pip-audit --strict -s pypi -r lambdas/requirements.txt
 
 clean:
 	rm -rf $(VENV) cdk.out .cache .pytest_cache .mypy_cache .ruff_cache

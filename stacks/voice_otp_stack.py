@@ -135,6 +135,7 @@ class VoiceOtpStack(Stack):
         CfnOutput(self, "UserPoolClientId", value=users.app_client.user_pool_client_id)
         CfnOutput(self, "OtpTableName", value=store.table.table_name)
         CfnOutput(self, "ConnectContactFlowId", value=outbound.contact_flow_id)
-        CfnOutput(self, "ConnectSourcePhoneNumber", value=outbound.source_phone_number)
+        if connect.stack is None:  # a created number is already exported by the ContactCentre stack
+            CfnOutput(self, "ConnectSourcePhoneNumber", value=outbound.source_phone_number)
         CfnOutput(self, "VoiceOtpAdminFunctionName", value=admin.function.function_name)
         CfnOutput(self, "VoiceOtpAdministratorsPolicyArn", value=administrators.managed_policy_arn)
