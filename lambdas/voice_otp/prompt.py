@@ -50,7 +50,12 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
                        extra={"contact_id": contact_id if isinstance(contact_id, str) else None,
                               "initiation_method": initiation if isinstance(initiation, str) else None})
         raise PromptUnavailable("not an outbound OTP call")
-    code = otp_store(hashing=False).reveal_for_contact(contact_id)
+    try:
+        code = otp_store(hashing=False).reveal_for_contact(contact_id)
+    except Exception:  # DynamoDB or KMS failed: the operator gets the cause, the caller the flow's goodbye
+        logger.exception("prompt unavailable: the code for this contact could not be read",
+                         extra={"contact_id": contact_id})
+        raise PromptUnavailable("code store unavailable") from None
     if code is None:
         logger.warning("prompt requested for a contact with no live code to reveal", extra={"contact_id": contact_id})
         raise PromptUnavailable("no live code for this contact")

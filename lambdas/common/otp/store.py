@@ -62,6 +62,7 @@ _LIVE = "attribute_exists(#pk) AND #used = :false AND #attempts < #max_attempts 
 _NOT_TIME_LOCKED = "(attribute_not_exists(#locked_until) OR #locked_until <= :now)"
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 _CANCELLED = "TransactionCanceledException"
+_OUR_CANCELLATIONS = frozenset({"None", "ConditionalCheckFailed", "TransactionConflict"})
 _ALIASES = {"pk": _PK, "ttl": _TTL}  # expression placeholders for the table-shape attribute names
 
 
@@ -97,7 +98,16 @@ def _window(times: list[float], now: float, window: int) -> list[float]:
 
 
 def _cancellation_codes(error: ClientError) -> list[str]:
-    return [str(reason.get("Code", "None")) for reason in error.response.get("CancellationReasons", [])]
+    """Why each element of a cancelled transaction failed; re-raises when it is not about our conditions.
+
+    Conditions failing ("ConditionalCheckFailed") and concurrent transactions ("TransactionConflict") are
+    ours to handle; throttling, validation or a cancellation without reasons is an outage the caller must
+    see as one (fail closed, "temporarily unavailable"), not a refusal that would mislead the operator.
+    """
+    codes = [str(reason.get("Code", "None")) for reason in error.response.get("CancellationReasons", [])]
+    if not codes or any(code not in _OUR_CANCELLATIONS for code in codes):
+        raise error
+    return codes
 
 
 def _update(table: str, pk: str, expression: str, values: dict[str, Any], condition: str | None = None,
@@ -351,9 +361,9 @@ class DynamoOtpStore:
         except ClientError as error:
             if error.response["Error"]["Code"] != _CANCELLED:
                 raise
-            reasons = error.response.get("CancellationReasons", [])
-            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
-                old = reasons[0].get("Item")
+            codes = _cancellation_codes(error)
+            if codes[0] == "ConditionalCheckFailed":
+                old = error.response["CancellationReasons"][0].get("Item")
                 return VerifyOutcome.NOT_FOUND if old is None else (_refusal(old, now) or VerifyOutcome.USED)
             return None
         return VerifyOutcome.OK if correct else VerifyOutcome.WRONG
