@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.aws.atomic import atomic_dynamodb
-from sim.aws.connect_api import ConnectApiServer, ConnectState, OutboundCall
+from sim.aws.connect_api import ConnectApiServer, ConnectQuotas, ConnectState, OutboundCall
 from sim.aws.embedded import EmbeddedAws
 from sim.aws.resources import PROMPT_FUNCTION_ARN, DemoUser, Resources, create_resources, seed_user
 from sim.clock import SimClock
@@ -51,12 +51,14 @@ class LocalRuntime:
     """Start with ``with LocalRuntime() as rt:``; everything stops and the environment is restored on exit."""
 
     def __init__(self, *, passwordless: bool = False, otp: dict[str, int] | None = None,
-                 demo_user: DemoUser | None = None, clock: SimClock | None = None) -> None:
+                 demo_user: DemoUser | None = None, clock: SimClock | None = None,
+                 connect_quotas: ConnectQuotas | None = None) -> None:
         self.clock = clock or SimClock()
         self.aws = EmbeddedAws()
         self.demo_user = demo_user or DemoUser()
         self._passwordless = passwordless
         self._otp = otp
+        self._connect_quotas = connect_quotas  # Connect's default quotas unless raised
         self.phones: dict[str, Phone] = {}
         self.rung: list[RungCall] = []
         self.resources: Resources
@@ -73,6 +75,8 @@ class LocalRuntime:
                 instance_id=self.resources.instance_id,
                 flow_ids={self.resources.contact_flow_id},
                 phone_numbers={self.resources.source_number},
+                now=self.clock.now,
+                quotas=self._connect_quotas or ConnectQuotas(),
             )
             self._connect_api = ConnectApiServer(self.connect).start()
             self.aws.set_env({**self.resources.function_env, "AWS_ENDPOINT_URL_CONNECT": self._connect_api.endpoint})
@@ -143,6 +147,7 @@ class LocalRuntime:
             request = self.connect.pending.popleft()
             phone = self.phones.get(request.destination)
             if phone is None:  # nobody has this number: it rings out
+                self.connect.end(request.contact_id)
                 delivered.append(RungCall(request=request, call=None, result=None))
                 continue
             if not phone.voicemail:
@@ -161,6 +166,7 @@ class LocalRuntime:
                 result = self.interpreter().run(self.outbound_flow(), participant=phone, contact=contact)
             finally:
                 phone.hang_up()
+                self.connect.end(request.contact_id)
             delivered.append(RungCall(request=request, call=call, result=result))
         self.rung.extend(delivered)
         return delivered

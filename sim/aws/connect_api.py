@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
-from collections import deque
+from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +20,18 @@ from typing import Any
 from lambdas.common.core.phone import E164
 
 _MAX_ATTRIBUTES_BYTES = 32 * 1024  # Connect's documented limit on the Attributes map
+# Connect's default quotas (Amazon Connect Administrator Guide, "Amazon Connect service quotas"): the
+# StartOutboundVoiceContact API at 2 requests/s with a burst of 5 per account and Region, and 10 concurrent
+# active calls per instance. Both are adjustable; the runtime takes other values to model a raised quota.
+
+
+@dataclass(frozen=True)
+class ConnectQuotas:
+    """The Connect quotas the stand-in enforces (defaults: Connect's own)."""
+
+    calls_per_second: float = 2.0
+    call_burst: int = 5
+    concurrent_calls: int = 10
 
 
 @dataclass(frozen=True)
@@ -44,10 +58,31 @@ class ConnectState:
     faults: deque[str] = field(default_factory=deque)
     tokens: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    now: Callable[[], float] = time.time
+    quotas: ConnectQuotas = field(default_factory=ConnectQuotas)
+    active: set[str] = field(default_factory=set)
+    refused: Counter[str] = field(default_factory=Counter)
+    requests: int = 0
+    _theoretical_arrival: float = 0.0
 
     def fail_next(self, error_code: str, times: int = 1) -> None:
         """Make the next ``times`` requests fail with ``error_code`` (e.g. ThrottlingException)."""
         self.faults.extend([error_code] * times)
+
+    def end(self, contact_id: str) -> None:
+        """The call ``contact_id`` hung up: it no longer counts against the concurrent-calls quota."""
+        with self.lock:
+            self.active.discard(contact_id)
+
+    def _admit(self) -> None:
+        """Apply the request-rate quota (GCRA: ``calls_per_second``, bursts up to ``call_burst``)."""
+        interval = 1.0 / self.quotas.calls_per_second
+        now = self.now()
+        arrival = max(self._theoretical_arrival, now)
+        if arrival - now > interval * (self.quotas.call_burst - 1):
+            self.refused["ThrottlingException"] += 1
+            raise _Rejected("ThrottlingException", "Rate exceeded", 429)
+        self._theoretical_arrival = arrival + interval
 
 
 class _Rejected(Exception):
@@ -58,6 +93,7 @@ class _Rejected(Exception):
 
 def _start_outbound(state: ConnectState, body: dict[str, Any]) -> dict[str, str]:
     with state.lock:
+        state.requests += 1
         if state.faults:
             code = state.faults.popleft()
             status = 429 if code in ("ThrottlingException", "TooManyRequestsException") else 400
@@ -82,6 +118,10 @@ def _start_outbound(state: ConnectState, body: dict[str, Any]) -> dict[str, str]
         token = body.get("ClientToken")
         if token and token in state.tokens:
             return {"ContactId": state.tokens[token]}  # idempotent retry: no second call
+        state._admit()
+        if len(state.active) >= state.quotas.concurrent_calls:
+            state.refused["LimitExceededException"] += 1
+            raise _Rejected("LimitExceededException", "concurrent active calls quota reached", 429)
         call = OutboundCall(
             contact_id=str(uuid.uuid4()),
             instance_id=state.instance_id,
@@ -94,6 +134,7 @@ def _start_outbound(state: ConnectState, body: dict[str, Any]) -> dict[str, str]
             state.tokens[token] = call.contact_id
         state.pending.append(call)
         state.accepted.append(call)
+        state.active.add(call.contact_id)
         return {"ContactId": call.contact_id}
 
 
