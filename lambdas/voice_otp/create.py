@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.common.core.errors import UNAVAILABLE, UserFacingError
+from lambdas.common.core.handlers import fails_closed
 from lambdas.common.core.logging import get_logger
 from lambdas.voice_otp.auth_flow import CUSTOM_CHALLENGE, wants_resend
 from lambdas.voice_otp.wiring import voice_otp_method
@@ -18,6 +19,7 @@ from lambdas.voice_otp.wiring import voice_otp_method
 logger = get_logger("create_auth_challenge")
 
 
+@fails_closed(logger, "create auth challenge")
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Fill the challenge parameters; errors reach the client as Cognito's UserLambdaValidationException."""
@@ -25,20 +27,14 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = trigger.request
     if request.challenge_name != CUSTOM_CHALLENGE:
         raise UserFacingError(UNAVAILABLE, code="UnexpectedChallenge")
-    try:
-        challenge = voice_otp_method().create(
-            username=trigger.user_name,
-            user_attributes=request.user_attributes,
-            user_not_found=bool(request.user_not_found),
-            session=request.session,
-            resend=wants_resend(request.client_metadata),
-            time_left=lambda: context.get_remaining_time_in_millis() / 1000,
-        )
-    except UserFacingError:
-        raise
-    except Exception:
-        logger.exception("create auth challenge failed")
-        raise UserFacingError(UNAVAILABLE, code="InternalError") from None
+    challenge = voice_otp_method().create(
+        username=trigger.user_name,
+        user_attributes=request.user_attributes,
+        user_not_found=bool(request.user_not_found),
+        session=request.session,
+        resend=wants_resend(request.client_metadata),
+        time_left=lambda: context.get_remaining_time_in_millis() / 1000,
+    )
     trigger.response.public_challenge_parameters = challenge.public_parameters
     trigger.response.private_challenge_parameters = challenge.private_parameters
     trigger.response.challenge_metadata = challenge.metadata

@@ -10,6 +10,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import DefineAuthChallengeTriggerEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from lambdas.common.core.handlers import fails_closed
 from lambdas.common.core.logging import get_logger
 from lambdas.common.otp.settings import otp_policy
 from lambdas.voice_otp.auth_flow import decide
@@ -18,6 +19,7 @@ from lambdas.voice_otp.settings import auth_flow_settings
 logger = get_logger("define_auth_challenge")
 
 
+@fails_closed(logger, "define auth challenge")
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Answer Cognito with the next challenge, tokens, or failure."""

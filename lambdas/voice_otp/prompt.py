@@ -17,6 +17,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes.connect_contact_flow_event import ConnectContactFlowEvent
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from lambdas.common.core.handlers import fails_closed
 from lambdas.common.core.logging import get_logger
 from lambdas.voice_otp.wiring import otp_store
 
@@ -39,6 +40,7 @@ def render_prompt(code: str) -> str:
     )
 
 
+@fails_closed(logger, "prompt", safe=(PromptUnavailable,), refusal=lambda: PromptUnavailable("prompt failed"))
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     """``{"prompt": SSML}`` for the outbound contact that delivers a code, and for no other contact."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import pytest
@@ -22,14 +23,17 @@ def test_define_handler_answers_custom_challenge_after_password(monkeypatch: pyt
     assert response == {"challengeName": "CUSTOM_CHALLENGE", "issueTokens": False, "failAuthentication": False}
 
 
-def test_define_handler_rejects_an_invalid_setting_by_name(monkeypatch: pytest.MonkeyPatch,
-                                                           lambda_context: Any) -> None:
-    from lambdas.common.core.config import ConfigError
-    from lambdas.voice_otp.define import handler
+def test_define_handler_rejects_an_invalid_setting_by_name_in_the_log_only(monkeypatch: pytest.MonkeyPatch,
+                                                                           lambda_context: Any) -> None:
+    from lambdas.voice_otp.define import handler, logger
 
+    log = io.StringIO()
+    monkeypatch.setattr(logger.registered_handler, "stream", log)
     monkeypatch.setenv("OTP_MAX_ATTEMPTS", "50")
-    with pytest.raises(ConfigError, match=r"environment variable OTP_MAX_ATTEMPTS: .* must be an integer 1\.\.10"):
+    with pytest.raises(UserFacingError) as info:
         handler(load_event("cognito_define_auth_challenge"), lambda_context)
+    assert "OTP_MAX_ATTEMPTS" not in info.value.message
+    assert re.search(r"environment variable OTP_MAX_ATTEMPTS: .* must be an integer 1\.\.10", log.getvalue())
 
 
 def test_create_handler_hides_a_missing_setting_from_the_user_but_logs_its_name(
