@@ -29,7 +29,7 @@ test: venv            ## unit, integration (moto) and end-to-end tests
 	$(BIN)/python -m pytest -q
 
 lint: venv            ## ruff + mypy over lambdas/, stacks/, sim/
-	$(BIN)/ruff check lambdas stacks sim tools tests app.py
+	$(BIN)/ruff check lambdas stacks sim tools tests web app.py
 	$(BIN)/mypy
 
 # Lambda layer wheels (manylinux, arm64, CPython 3.12), cached so later synths work offline.
