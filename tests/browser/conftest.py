@@ -30,14 +30,20 @@ CHROMIUM_ARGS = [
 ]
 
 
+def require_chromium(path: Path = CHROMIUM) -> None:
+    """Return if ``path`` exists; otherwise fail under ``CI=true`` and skip (with the reason) elsewhere."""
+    if path.exists():
+        return
+    reason = f"{path} is missing: install Debian's chromium (make test does, with apt-get)"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """One Chromium for the session."""
-    if not CHROMIUM.exists():
-        reason = f"{CHROMIUM} is missing: install Debian's chromium (make test does, with apt-get)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true: {reason}", pytrace=False)
-        pytest.skip(reason)
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
