@@ -86,6 +86,8 @@ def load(path: Path = DEFINITION) -> SecurityHeaders:
     frame_options = _require(raw, "frameOptions", str)
     if frame_options not in _FRAME_OPTIONS:
         raise SecurityHeadersError(f"frameOptions: expected one of {_FRAME_OPTIONS}")
+    if _require(raw, "contentTypeOptions", str) != "nosniff":
+        raise SecurityHeadersError("contentTypeOptions: nosniff is the only value (and CloudFront's only one)")
     custom = _require(raw, "customHeaders", dict)
     for name, value in custom.items():
         if not _HEADER_NAME.fullmatch(name) or not isinstance(value, str) or "\n" in value or "\r" in value:

@@ -350,6 +350,7 @@ def test_an_injected_connect_source_is_refused(source: str) -> None:
     (lambda d: d["contentSecurityPolicy"].update({"script-src": ["'self' 'unsafe-eval'"]}), "CSP source"),
     (lambda d: d["customHeaders"].update({"X-Bad": "a\r\nSet-Cookie: x"}), "customHeaders"),
     (lambda d: d.pop("referrerPolicy"), "referrerPolicy"),
+    (lambda d: d.update(contentTypeOptions="sniff"), "contentTypeOptions"),
 ])
 def test_a_malformed_definition_names_its_field(tmp_path: Path, edit: Any, field: str) -> None:
     definition = json.loads(security_headers.DEFINITION.read_text())
