@@ -6,13 +6,16 @@ REQS   := requirements.txt requirements-dev.txt lambdas/requirements.txt
 STAMP  := $(VENV)/.installed
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export PYTHONDONTWRITEBYTECODE := 1
+# The browser tests drive Debian's Chromium (make browser), never a browser Playwright downloads.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+CHROMIUM := /usr/bin/chromium
 
 WHEELS := .cache/lambda-wheels
 # Example context so `make synth` works out of the box; override with SYNTH_CONTEXT="-c ..." for a real account.
 SYNTH_CONTEXT ?= -c connectInstanceArn=arn:aws:connect:us-east-1:123456789012:instance/11111111-2222-3333-4444-555555555555 \
                  -c connectSourcePhoneNumber=+15555550100
 
-.PHONY: venv wheels demo test lint synth bench audit clean
+.PHONY: venv browser wheels demo test lint synth bench audit clean
 
 $(STAMP): $(REQS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,11 +28,18 @@ venv: $(STAMP)
 demo: venv            ## play the scenarios on the embedded local runtime (no AWS account)
 	$(BIN)/python -m sim demo
 
-test: venv            ## unit, integration (moto) and end-to-end tests
+browser:              ## Debian's Chromium for the browser tests (apt-get, as root or with passwordless sudo)
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  elif sudo -n true 2>/dev/null; then sudo apt-get update -qq && sudo apt-get install -y -qq chromium >/dev/null; \
+	  else echo "make: $(CHROMIUM) is missing and installing it needs root: browser tests skip (fail under CI=true)" >&2; \
+	  fi; }
+
+test: venv browser    ## unit, integration (moto), end-to-end and browser tests
 	$(BIN)/python -m pytest -q
 
 lint: venv            ## ruff + mypy over lambdas/, stacks/, sim/
-	$(BIN)/ruff check lambdas stacks sim tools tests app.py
+	$(BIN)/ruff check lambdas stacks sim tools tests web app.py
 	$(BIN)/mypy
 
 # Lambda layer wheels (manylinux, arm64, CPython 3.12), cached so later synths work offline.
