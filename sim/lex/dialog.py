@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -48,6 +49,7 @@ class TurnInput:
     text: str
     input_mode: str
     request_attributes: Mapping[str, str]
+    today: datetime.date | None = None  # the simulated clock's date (relative dates resolve against it)
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,7 @@ class Turn:
 
     def _best_match(self) -> IntentMatch | None:
         """The best intent match at or above the locale's NLU confidence threshold."""
-        self.matches = recognize(self.locale, self.inp.text, self.tokens, dtmf=self.dtmf)
+        self.matches = recognize(self.locale, self.inp.text, self.tokens, dtmf=self.dtmf, today=self.inp.today)
         for match in self.matches:
             self._note(match.intent, match.captures)
         best = self.matches[0] if self.matches else None
@@ -124,16 +126,16 @@ class Turn:
     def _start(self, match: IntentMatch | None) -> None:
         """Begin a new intent from a match, or the fallback intent when nothing matched."""
         if match is None:
-            self._fallback()
+            self._fallback(self.locale.no_match)
             return
         self.session.intent = _new_intent(match.intent, match.captures)
         self.top_score = match.score
         self.session.attempts = 0
         self._advance(None)
 
-    def _fallback(self) -> None:
-        """Switch to the locale's fallback intent."""
-        self.session.intent = _new_intent(self.locale.fallback, {})
+    def _fallback(self, intent: Intent | None = None) -> None:
+        """Switch to the locale's fallback intent (or ``intent``: the generative one when nothing matched)."""
+        self.session.intent = _new_intent(intent or self.locale.fallback, {})
         self.top_score = None
         self.session.attempts = 0
         self._advance(None)
@@ -150,7 +152,9 @@ class Turn:
         definition = self._definition()
         slot = definition.slot(slot_name)
         assert slot is not None
-        capture = fill_slot(self.locale, definition, slot, self.inp.text, self.tokens, dtmf=self.dtmf)
+        capture = fill_slot(
+            self.locale, definition, slot, self.inp.text, self.tokens, dtmf=self.dtmf, today=self.inp.today
+        )
         if capture is not None:
             self._intent()["slots"][slot.name] = capture.value.to_wire()
             self._note(definition, {slot.name: capture})

@@ -60,7 +60,7 @@ class World:
             bots.update(dict.fromkeys(self._aliases(ref.reference), ref.bot))
         self._bots = bots
         self._bots_by_name = {bot.name: bot for bot in bots.values()}
-        self.lex = LexRuntime(bots=bots, code_hooks=self._bot_hook)
+        self.lex = LexRuntime(bots=bots, code_hooks=self._bot_hook, clock=self.clock.now)
         self._recorded_sms = self._recorded_calls = 0
         self._checked_sms = self._checked_calls = 0
 

@@ -129,15 +129,15 @@ def test_placeholders_get_local_values_and_lambdas_the_stub(tmp_path: Path) -> N
     assert "lambda Lookup-Arn: ok" in run.transcript  # the stub answered: no error branch
 
 
-def test_a_bot_list_is_wrapped_and_a_bad_one_rejected_with_its_field(tmp_path: Path) -> None:
-    locale = {"LocaleId": "en_US", "NluConfidenceThreshold": 0.4,
+def test_a_bot_list_loads_as_cloudformation_takes_it_and_a_bad_one_is_rejected_with_its_field(tmp_path: Path) -> None:
+    locale = {"LocaleId": "en_US", "NluConfidenceThreshold": "0.4",
               "Intents": [{"Name": "Hello", "SampleUtterances": [{"Utterance": "hello"}]}]}  # fmt: skip
     good = harness.check_bot(_write(tmp_path, "bots/good.json", [locale]), tmp_path)
     assert good.status == harness.LOADED, harness.describe(good)
-    bad = harness.check_bot(_write(tmp_path, "bots/bad.json", [{**locale, "NluConfidenceThreshold": "0.4"}]),
+    bad = harness.check_bot(_write(tmp_path, "bots/bad.json", [{**locale, "NluConfidenceThreshold": "high"}]),
                             tmp_path)  # fmt: skip
     assert (bad.status, bad.field) == (harness.REJECTED, "BotLocales[0].NluConfidenceThreshold")
-    assert bad.cause == "string scalar where CloudFormation takes a number: BotLocales[].NluConfidenceThreshold"
+    assert bad.cause == "BotLocales[].NluConfidenceThreshold: expected a number, got a string that is not a number"
 
 
 def test_an_exception_the_runtime_does_not_own_is_a_crash(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -154,12 +154,13 @@ def test_an_exception_the_runtime_does_not_own_is_a_crash(tmp_path: Path, monkey
 def test_the_work_list_peels_every_blocker_of_a_bot(tmp_path: Path) -> None:
     from tests.third_party import worklist
 
-    slot = {"Name": "When", "SlotTypeName": "AMAZON.Date", "ValueElicitationSetting": {"SlotConstraint": "Optional"}}
-    locale = {"LocaleId": "en_US", "NluConfidenceThreshold": "0.4", "Intents": [{"Name": "Book", "Slots": [slot]}]}
+    slot = {"Name": "When", "SlotTypeName": "AMAZON.Weather", "ValueElicitationSetting": {"SlotConstraint": "Optional"}}
+    intents = [{"Name": "Book", "Slots": [slot]}, {"Name": "Dance", "ParentIntentSignature": "AMAZON.DanceIntent"}]
+    locale = {"LocaleId": "en_US", "NluConfidenceThreshold": "0.4", "Intents": intents}
     chain = worklist.peel_bot(_write(tmp_path, "bots/two.json", [locale]), tmp_path)
     assert [b.cause for b in chain.blockers] == [
-        "string scalar where CloudFormation takes a number: BotLocales[].NluConfidenceThreshold",
-        "unsupported built-in slot type AMAZON.Date",
+        "unsupported built-in slot type AMAZON.Weather",
+        "unsupported built-in intent AMAZON.DanceIntent",
     ]
     assert chain.loads_after
 
