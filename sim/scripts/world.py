@@ -163,8 +163,8 @@ class World:
         """A flow interpreter wired to this world's Lambdas and Lex."""
         return FlowInterpreter(lambdas=self.lambda_handler, lex=self)
 
-    def contact(self) -> ContactData:
-        """The inbound contact a call script's flow runs for."""
+    def contact(self, *, initiation: str = "INBOUND") -> ContactData:
+        """The contact a call script's flow runs for (inbound unless ``initiation`` says otherwise)."""
         from sim.aws import ACCOUNT_ID, REGION
         from sim.aws.resources import SOURCE_NUMBER
 
@@ -174,7 +174,7 @@ class World:
             instance = uuid.uuid5(_NAMESPACE, "instance")
             instance_arn, system = f"arn:aws:connect:{REGION}:{ACCOUNT_ID}:instance/{instance}", SOURCE_NUMBER
         return ContactData(
-            contact_id=self.contact_id, channel="VOICE", initiation_method="INBOUND",
+            contact_id=self.contact_id, channel="VOICE", initiation_method=initiation,
             customer_address=self.phone.number, system_address=system, instance_arn=instance_arn,
             attributes=dict(self.script.attributes), language_code=self.script.locale.replace("_", "-"),
         )  # fmt: skip
