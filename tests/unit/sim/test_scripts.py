@@ -451,6 +451,9 @@ def test_cli_call_hook_option_and_bad_options(
     assert "BOT    > A thick crust only comes medium or large. What size?" in capsys.readouterr().out
     assert cli_call(monkeypatch, "", "--hook=ToyBot") == 2
     assert "--hook expects REF=VALUE" in capsys.readouterr().err
-    assert cli_call(monkeypatch, "", "--caller=555") == 2
+    with pytest.raises(SystemExit) as refused:
+        cli_call(monkeypatch, "", "--caller=555")
+    assert refused.value.code == 2
+    assert "'555' is not an E.164 number" in capsys.readouterr().err
     assert main(["call", str(TOY_FLOW)]) == 2
     assert "unresolved placeholder(s) ${ToyBotAliasArn}" in capsys.readouterr().err
