@@ -36,6 +36,7 @@ class Session:
     intent: dict[str, Any] | None = None
     action: dict[str, Any] | None = None
     attempts: int = 0
+    runtime_hints: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -334,6 +335,8 @@ class Turn:
         if self.session.active_contexts:
             state["activeContexts"] = copy.deepcopy(self.session.active_contexts)
         state["sessionAttributes"] = dict(self.session.attributes)
+        if self.session.runtime_hints:
+            state["runtimeHints"] = copy.deepcopy(self.session.runtime_hints)
         previous_intent, previous_action = self.previous
         if previous_action and previous_intent and previous_intent["name"] == self._intent()["name"]:
             state["dialogAction"] = previous_action
@@ -351,6 +354,8 @@ class Turn:
             self.session.active_contexts = response.active_contexts
         if response.request_attributes is not None:
             self.request_attributes = response.request_attributes
+        if response.runtime_hints is not None:
+            self.session.runtime_hints = response.runtime_hints
         if response.intent is not None:
             self._adopt(response.intent)
         handlers: dict[str, Callable[[HookResponse, str], None]] = {
@@ -408,6 +413,8 @@ class Turn:
         """ElicitSlot: ask for the slot the hook names."""
         assert response.slot_to_elicit is not None
         self._elicit(response.slot_to_elicit, self.session.attempts, response.messages)
+        if response.slot_elicitation_style is not None and self.session.action is not None:
+            self.session.action["slotElicitationStyle"] = response.slot_elicitation_style
 
     # ---- results ----------------------------------------------------------------------------------
 
@@ -428,12 +435,11 @@ class Turn:
             out.append(entry)
         for match in self.matches:
             if match.intent.name != top:
-                slots = _new_intent(match.intent, match.captures)["slots"]
-                alternative = {"intent": {"name": match.intent.name, "slots": slots}}
+                alternative = {"intent": _new_intent(match.intent, match.captures)}
                 out.append({**alternative, "nluConfidence": confidence(match.score)})
                 out[-1]["interpretationSource"] = "Lex"
         if top != fallback:
-            out.append({"intent": {"name": fallback, "slots": {}}, "interpretationSource": "Lex"})
+            out.append({"intent": _new_intent(self.locale.fallback, {}), "interpretationSource": "Lex"})
         return out
 
     def response(self) -> dict[str, Any]:
@@ -442,6 +448,8 @@ class Turn:
         if self.session.active_contexts:
             state["activeContexts"] = copy.deepcopy(self.session.active_contexts)
         state["sessionAttributes"] = dict(self.session.attributes)
+        if self.session.runtime_hints:
+            state["runtimeHints"] = copy.deepcopy(self.session.runtime_hints)
         state["dialogAction"] = dict(self.session.action or {"type": "ElicitIntent"})
         if self.session.intent is not None:
             state["intent"] = copy.deepcopy(self.session.intent)
