@@ -161,7 +161,9 @@ class World:
     # -- the call ---------------------------------------------------------------------------------------
     def interpreter(self) -> FlowInterpreter:
         """A flow interpreter wired to this world's Lambdas and Lex."""
-        return FlowInterpreter(lambdas=self.lambda_handler, lex=self)
+        from sim.connect.centre import ContactCentre
+
+        return FlowInterpreter(lambdas=self.lambda_handler, lex=self, centre=ContactCentre(clock=self.clock.now))
 
     def contact(self, *, initiation: str = "INBOUND") -> ContactData:
         """The contact a call script's flow runs for (inbound unless ``initiation`` says otherwise)."""
