@@ -15,13 +15,24 @@ WHEELS := .cache/lambda-wheels
 SYNTH_CONTEXT ?= -c connectInstanceArn=arn:aws:connect:us-east-1:123456789012:instance/11111111-2222-3333-4444-555555555555 \
                  -c connectSourcePhoneNumber=+15555550100
 
-.PHONY: venv browser wheels demo test lint synth bench audit clean
+NODE_MIN_MAJOR := 22
+# pytest-xdist: one worker per core; a test file stays on one worker, so each synth fixture runs once.
+XDIST := -n auto --dist loadfile
+
+.PHONY: venv browser wheels demo test test-time node-check lint synth bench audit clean
 
 $(STAMP): $(REQS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	@# the repository on the venv's path: `.venv/bin/python -m sim` works from any directory
+	$(BIN)/python -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_path("purelib"), "secure-caller-transactions.pth").write_text(str(pathlib.Path.cwd()) + "\n")'
 	@touch $@
+
+node-check:           ## warn when Node is older than the CDK supports (Node 22 LTS or newer)
+	@v=$$(node --version 2>/dev/null | sed 's/^v//; s/\..*//'); \
+	if [ -z "$$v" ]; then echo "WARNING: node not found: CDK synth needs Node $(NODE_MIN_MAJOR) or newer" >&2; \
+	elif [ "$$v" -lt $(NODE_MIN_MAJOR) ]; then echo "WARNING: Node $$v is end-of-life for the CDK: use Node $(NODE_MIN_MAJOR) LTS or newer" >&2; fi
 
 venv: $(STAMP)
 
@@ -35,8 +46,12 @@ browser:              ## Debian's Chromium for the browser tests (apt-get, as ro
 	  else echo "make: $(CHROMIUM) is missing and installing it needs root: browser tests skip (fail under CI=true)" >&2; \
 	  fi; }
 
-test: venv browser    ## unit, integration (moto), end-to-end and browser tests
-	$(BIN)/python -m pytest -q
+test: venv browser node-check ## unit, integration (moto), end-to-end and browser tests, in parallel (pytest-xdist)
+	$(BIN)/python -m pytest -q $(XDIST)
+
+test-time: venv       ## the wall time of `make test` (the budget is 90 s on 2 cores)
+	@start=$$(date +%s); $(BIN)/python -m pytest -q $(XDIST) >/dev/null; status=$$?; \
+	echo "make test: $$(( $$(date +%s) - start )) s wall on $$(nproc) core(s)"; exit $$status
 
 lint: venv            ## ruff + mypy over lambdas/, stacks/, sim/
 	$(BIN)/ruff check lambdas stacks sim tools tests web app.py
@@ -50,11 +65,12 @@ $(WHEELS)/.stamp: lambdas/requirements.txt | venv
 
 wheels: $(WHEELS)/.stamp
 
-synth: venv wheels    ## CloudFormation templates with the cdk-nag packs (offline once wheels are cached)
+synth: venv wheels node-check ## CloudFormation templates with the cdk-nag packs (offline once wheels are cached)
 	$(BIN)/python app.py $(SYNTH_CONTEXT)
 
-bench: venv           ## benchmarks (pytest-benchmark)
+bench: venv           ## benchmarks (pytest-benchmark), then the test suite's wall time
 	$(BIN)/python -m pytest bench --benchmark-enable -q
+	@$(MAKE) --no-print-directory test-time
 
 audit: venv           ## pip-audit of what the Lambdas ship (needs PyPI's JSON API; --strict fails on anything unaudited)
 	$(BIN)/pip-audit --strict -s pypi -r lambdas/requirements.txt

@@ -50,7 +50,7 @@ def signin(runtime: LocalRuntime, *, username: str, password: str | None, codes:
     phone = runtime.phones.get(runtime.demo_user.phone_number)
     if replay_once and phone is not None:
         phone.will_press(["1", None])
-    say(f"[app] {username} signs in with a password")
+    say(f"[app] {username} signs in " + ("with a password" if password is not None else "without a password"))
     try:
         result = driver.initiate_auth(username, password)
         while result.tokens is None:

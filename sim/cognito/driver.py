@@ -280,7 +280,8 @@ class CustomAuthDriver:
         try:
             return handler(event, FakeLambdaContext(name, timeout_seconds=TRIGGER_TIMEOUT_SECONDS))
         except Exception as exc:  # what Cognito does with any trigger failure
-            raise CognitoError("UserLambdaValidationException", f"{name} failed with error {exc}.") from None
+            detail = str(exc).rstrip(".")  # the message's own full stop is the sentence's: never "later.."
+            raise CognitoError("UserLambdaValidationException", f"{name} failed with error {detail}.") from None
 
     def _event(self, state: _Session, source: str, request: dict[str, Any],
                response: dict[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sim.connect.execution import End, Execution, Failed, Next, Outcome, Result, Transfer
+from sim.connect.execution import End, Execution, Next, Outcome, Result, Transfer
 from sim.connect.flow import Action, Flow
 from sim.connect.jsonpath import as_text, is_reference
 from sim.connect.transcript import (
@@ -44,8 +44,9 @@ def update_contact_attributes(ex: Execution, action: Action) -> Outcome:
     if not isinstance(raw, Mapping) or not raw:
         raise ex.definition_error(action, "Attributes must be a non-empty object")
     resolved: Mapping[str, Any] = ex.resolve(action, dict(raw))
-    if any(value is None for value in resolved.values()):
-        return Failed("NoMatchingError")
+    missing = [key for key, value in resolved.items() if value is None]
+    if missing:
+        return ex.fail("NoMatchingError", f"attribute(s) {', '.join(missing)} resolved to nothing")
     for key, value in resolved.items():
         ex.attributes[key] = as_text(value)
         ex.record(AttributeSet(action.identifier, key=key, value=ex.attributes[key]))
@@ -122,9 +123,12 @@ def update_contact_text_to_speech_voice(ex: Execution, action: Action) -> Outcom
 
 def transfer_to_flow(ex: Execution, action: Action) -> Outcome:
     """Continue at the start of ``ContactFlowId`` (an ARN, id or name in the interpreter's flow library)."""
-    target = find_flow(ex.services.flows, as_text(ex.param(action, "ContactFlowId")))
+    reference = as_text(ex.param(action, "ContactFlowId")).strip()
+    if not reference:
+        return ex.fail("NoMatchingError", "ContactFlowId resolved to nothing")
+    target = find_flow(ex.services.flows, reference)
     if target is None:
-        return Failed("NoMatchingError")
+        return ex.fail("NoMatchingError", f"no flow {reference.rsplit('/', 1)[-1]!r} in the flow library")
     ex.record(FlowTransferred(action.identifier, from_flow=ex.flow.name, to_flow=target.name))
     return Transfer(target)
 

@@ -63,6 +63,7 @@ class ContactData:
     language_code: str = "en-US"
     endpoint_type: str = "TELEPHONE_NUMBER"
     flow_logging_enabled: bool = False  # inherited from an earlier segment of the contact, if any
+    sip_headers: Mapping[str, str] = field(default_factory=dict)  # what $.Media.Sip.Headers reads
 
     @property
     def region(self) -> str:
@@ -85,6 +86,8 @@ class CallResult:
     stored_customer_input: str | None = None
     voice: str = "Joanna"
     voice_engine: str | None = None
+    transferred_to: str | None = None  # the queue (or phone number) the contact was handed to, if any
+    flow_attributes: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def logging_enabled(self) -> bool:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from sim.connect.centre import ContactCentre, Queue
 from sim.connect.contact import CallResult, ContactData, LambdaHandler, LexBridge, Participant
 from sim.connect.errors import FlowDefinitionError, StepLimitExceeded
 from sim.connect.flow import Action, Flow
@@ -33,9 +34,13 @@ class Result:
 
 @dataclass(frozen=True)
 class Failed:
-    """The block raised an error: follow the Errors branch for ``error_type`` (else NoMatchingError)."""
+    """The block raised an error: follow the Errors branch for ``error_type`` (else NoMatchingError).
+
+    ``reason`` says why, for the transcript (never a secret value).
+    """
 
     error_type: str
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,28 @@ class Transfer:
     flow: Flow
 
 
-Outcome = Next | Result | Failed | End | Transfer
+@dataclass(frozen=True)
+class Invoke:
+    """Run a flow module, then come back to this block's NextAction."""
+
+    module: Flow
+
+
+@dataclass(frozen=True)
+class Return:
+    """A flow module ended: go back to the block that invoked it (the run ends if none did)."""
+
+
+Outcome = Next | Result | Failed | End | Transfer | Invoke | Return
+
+
+@dataclass(frozen=True)
+class ModuleCall:
+    """Where a module returns to, and the caller's flow attributes to restore."""
+
+    flow: Flow
+    action: Action
+    flow_attributes: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -64,6 +90,7 @@ class Services:
     lex: LexBridge | None
     encryptor: Encryptor | None
     max_steps: int
+    centre: ContactCentre = field(default_factory=ContactCentre)
 
 
 class Execution:
@@ -85,6 +112,12 @@ class Execution:
         self.voice: str = "Joanna"
         self.voice_engine: str | None = None
         self.loop_counters: dict[tuple[str, str], int] = {}
+        self.flow_attributes: dict[str, str] = {}
+        self.queue: Queue | None = None
+        self.metrics: dict[str, Any] | None = None
+        self.language_code = contact.language_code
+        self.modules: list[ModuleCall] = []
+        self.transferred_to: str | None = None  # the queue (or number) the contact was handed to
         self.transcript = Transcript()
         self.steps = 0
         self.block_id = flow.start_action
@@ -101,10 +134,16 @@ class Execution:
             "InitiationMethod": contact.initiation_method,
             "InstanceARN": contact.instance_arn,
             "AwsRegion": contact.region,
-            "LanguageCode": contact.language_code,
+            "LanguageCode": self.language_code,
             "CustomerEndpoint": {"Address": contact.customer_address, "Type": contact.endpoint_type},
             "SystemEndpoint": {"Address": contact.system_address, "Type": contact.endpoint_type},
-            "Queue": None,
+            "Queue": self.queue.flow_data() if self.queue is not None else None,
+            "Metrics": self.metrics,
+            "FlowAttributes": dict(self.flow_attributes),
+            "Media": {"Sip": {"Headers": dict(contact.sip_headers)}},
+            # Namespaces of services the runtime does not emulate: present, so their references read as empty.
+            "Customer": {}, "Case": {}, "Tags": {}, "Wisdom": {}, "Views": {}, "SegmentAttributes": {},
+            "References": {}, "Modules": {},
             "Attributes": dict(self.attributes),
             "External": self.external,
             "Lex": self.lex,
@@ -145,6 +184,10 @@ class Execution:
             raise self.definition_error(action, f"{name} must be between {low} and {high}, got {number}")
         return number
 
+    def fail(self, error_type: str, reason: str) -> Failed:
+        """The block raised ``error_type`` because of ``reason`` (shown in the transcript with the branch taken)."""
+        return Failed(error_type, reason)
+
     def definition_error(self, action: Action, message: str) -> FlowDefinitionError:
         """A FlowDefinitionError naming the flow and block."""
         return FlowDefinitionError(
@@ -178,7 +221,10 @@ class Execution:
         self.record(SystemSaid(action.identifier, text=text, ssml=ssml, heard=heard, source=source))
 
     def play_prompt(self, action: Action) -> bool | None:
-        """Play the block's Text/SSML/PromptId/Media: ``None`` if it has none, ``False`` if it cannot play."""
+        """Play the block's Text/SSML/PromptId/Media: ``None`` if it has none, ``False`` if it cannot play.
+
+        Why it could not is kept in ``prompt_problem`` for the error branch.
+        """
         given = [key for key in _PROMPT_KEYS if key in action.parameters]
         if len(given) > 1:
             raise self.definition_error(action, f"only one of {', '.join(_PROMPT_KEYS)} may be given")
@@ -187,6 +233,9 @@ class Execution:
         key = given[0]
         value = self.param(action, key)
         if value is None or value == "":
+            self.prompt_problem = f"{key} is empty" + (
+                f" ({action.parameters[key]} resolved to nothing)" if isinstance(action.parameters[key], str)
+                and "$." in action.parameters[key] else "")
             return False
         if key == "PromptId":
             text = f"[prompt {as_text(value)}]"
@@ -196,9 +245,16 @@ class Execution:
             text = as_text(value)
         try:
             self.say(action, text, ssml=key == "SSML")
-        except InvalidSsml:
+        except InvalidSsml as exc:
+            self.prompt_problem = f"invalid SSML: {exc}"
             return False
         return True
+
+    prompt_problem = "the prompt cannot be played"
+
+    def prompt_failed(self) -> Failed:
+        """The NoMatchingError a prompt that cannot be played raises, with why."""
+        return Failed("NoMatchingError", self.prompt_problem)
 
     # -- the end ------------------------------------------------------------------------------
     def result(self, *, disconnected: bool) -> CallResult:
@@ -214,4 +270,6 @@ class Execution:
             stored_customer_input=self.stored_input,
             voice=self.voice,
             voice_engine=self.voice_engine,
+            transferred_to=self.transferred_to,
+            flow_attributes=dict(self.flow_attributes),
         )

@@ -75,7 +75,10 @@ def fn_sub(text: str, substitutions: Mapping[str, str], *, source: str = "templa
 
 def load_flow(path: Path, substitutions: Mapping[str, str] | None = None) -> Flow:
     """Read a flow file, resolve its ``${Placeholders}`` as CDK's ``Fn::Sub`` will, parse and validate it."""
-    text = fn_sub(path.read_text(encoding="utf-8"), substitutions or {}, source=str(path))
+    raw = path.read_text(encoding="utf-8")
+    if not raw.strip():
+        raise FlowDefinitionError(f"{path}: the file is empty")
+    text = fn_sub(raw, substitutions or {}, source=str(path))
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -85,6 +88,10 @@ def load_flow(path: Path, substitutions: Mapping[str, str] | None = None) -> Flo
 
 def parse_flow(data: Any, *, default_name: str = "flow") -> Flow:
     """Parse flow-language JSON (already loaded) into a ``Flow``, validating every transition."""
+    if isinstance(data, list) or (isinstance(data, dict) and "BotLocales" in data):
+        raise FlowDefinitionError(
+            f"flow {default_name!r}: this is a Lex bot definition (BotLocales), not a flow; give it with --bot"
+        )
     if not isinstance(data, dict):
         raise FlowDefinitionError(f"flow {default_name!r}: the document must be a JSON object")
     raw_metadata = data.get("Metadata")

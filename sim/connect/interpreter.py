@@ -4,13 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from sim.connect import actions, lambda_action, lex_action, participant_actions
+from sim.connect import (
+    actions,
+    config_actions,
+    lambda_action,
+    lex_action,
+    module_actions,
+    participant_actions,
+    queue_actions,
+)
+from sim.connect.centre import ContactCentre
 from sim.connect.conditions import first_match
 from sim.connect.contact import CallResult, ContactData, LambdaHandler, LexBridge, Participant
-from sim.connect.errors import FlowDefinitionError, FlowError, FlowRuntimeError, UnsupportedBlock
-from sim.connect.execution import Encryptor, End, Execution, Failed, Next, Outcome, Result, Services, Transfer
+from sim.connect.errors import FlowDefinitionError, FlowError, UnsupportedBlock
+from sim.connect.execution import (
+    Encryptor,
+    End,
+    Execution,
+    Failed,
+    Invoke,
+    ModuleCall,
+    Next,
+    Outcome,
+    Result,
+    Return,
+    Services,
+    Transfer,
+)
 from sim.connect.flow import Action, Flow
-from sim.connect.transcript import ErrorBranch, Transcript
+from sim.connect.transcript import ErrorBranch, ErrorEnded, Transcript
 
 ActionHandler = Callable[[Execution, Action], Outcome]
 
@@ -28,6 +50,9 @@ ACTION_HANDLERS: Mapping[str, ActionHandler] = {
     "TransferToFlow": actions.transfer_to_flow,
     "DisconnectParticipant": actions.disconnect_participant,
     "EndFlowExecution": actions.end_flow_execution,
+    **queue_actions.HANDLERS,
+    **module_actions.HANDLERS,
+    **config_actions.HANDLERS,
 }
 
 
@@ -42,11 +67,13 @@ class FlowInterpreter:
         lex: LexBridge | None = None,
         encryptor: Callable[[str, str], str] | None = None,
         max_steps: int = 1000,
+        centre: ContactCentre | None = None,
     ) -> None:
         encrypt: Encryptor | None = encryptor
         self._services = Services(
-            lambdas=lambdas, flows=dict(flows or {}), lex=lex, encryptor=encrypt, max_steps=max_steps
-        )
+            lambdas=lambdas, flows=dict(flows or {}), lex=lex, encryptor=encrypt, max_steps=max_steps,
+            centre=centre or ContactCentre(),
+        )  # fmt: skip
 
     def run(
         self, flow: Flow, *, participant: Participant, contact: ContactData, transcript: Transcript | None = None
@@ -80,11 +107,23 @@ class FlowInterpreter:
             if isinstance(outcome, Transfer):
                 ex.flow, ex.block_id = outcome.flow, outcome.flow.start_action
                 continue
-            ex.block_id = self._next_block(ex, action, outcome)
+            if isinstance(outcome, Invoke):
+                ex.modules.append(ModuleCall(ex.flow, action, ex.flow_attributes))
+                ex.flow, ex.block_id, ex.flow_attributes = outcome.module, outcome.module.start_action, {}
+                continue
+            if isinstance(outcome, Return):
+                if not ex.modules:
+                    return False  # a module run on its own: its end is the run's end
+                call = ex.modules.pop()
+                ex.flow, ex.flow_attributes, action, outcome = call.flow, call.flow_attributes, call.action, Next()
+            target = self._next_block(ex, action, outcome)
+            if target is None:
+                return True
+            ex.block_id = target
 
     @staticmethod
-    def _next_block(ex: Execution, action: Action, outcome: Next | Result | Failed) -> str:
-        """The block a Next, Result or Failed outcome leads to."""
+    def _next_block(ex: Execution, action: Action, outcome: Next | Result | Failed) -> str | None:
+        """The block a Next, Result or Failed outcome leads to; ``None`` when an error without a branch ends it."""
         if isinstance(outcome, Result):
             matched = first_match(action, outcome.value, equals_only=outcome.equals_only)
             if matched is not None:
@@ -93,12 +132,12 @@ class FlowInterpreter:
                 outcome = Failed("NoMatchingCondition")
         if isinstance(outcome, Failed):
             target = action.errors.get(outcome.error_type, action.errors.get("NoMatchingError"))
-            if target is None:
-                raise FlowRuntimeError(
-                    f"flow {ex.flow.name!r}, block {action.identifier!r} ({action.type}) raised "
-                    f"{outcome.error_type} and has no Errors branch for it (nor NoMatchingError)"
-                )
-            ex.record(ErrorBranch(action.identifier, error_type=outcome.error_type, next_action=target))
+            if target is None:  # Connect disconnects a contact whose block errs with no branch for it
+                ex.record(ErrorEnded(action.identifier, error_type=outcome.error_type, block_type=action.type,
+                                     reason=outcome.reason))  # fmt: skip
+                return None
+            ex.record(ErrorBranch(action.identifier, error_type=outcome.error_type, next_action=target,
+                                  reason=outcome.reason))  # fmt: skip
             return target
         if action.next_action is None:
             raise FlowDefinitionError(

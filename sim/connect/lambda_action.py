@@ -13,8 +13,7 @@ from time import monotonic
 from typing import Any
 
 from sim.connect.contact import LambdaHandler
-from sim.connect.errors import FlowRuntimeError
-from sim.connect.execution import Execution, Failed, Next, Outcome
+from sim.connect.execution import Execution, Next, Outcome
 from sim.connect.flow import Action
 from sim.connect.jsonpath import as_text
 from sim.connect.transcript import LambdaInvoked
@@ -45,11 +44,13 @@ def contact_flow_event(ex: Execution, parameters: Mapping[str, str]) -> dict[str
     }
 
 
-def invoke_lambda_function(ex: Execution, action: Action) -> Outcome:
+def invoke_lambda_function(ex: Execution, action: Action) -> Outcome:  # noqa: PLR0911 - one return per error branch
     """Invoke the handler; on success its response becomes ``$.External``."""
-    arn = as_text(ex.param(action, "LambdaFunctionARN"))
-    if not arn:
+    if "LambdaFunctionARN" not in action.parameters:
         raise ex.definition_error(action, "LambdaFunctionARN is required")
+    arn = as_text(ex.param(action, "LambdaFunctionARN")).strip()
+    if not arn:
+        return ex.fail("NoMatchingError", "LambdaFunctionARN resolved to nothing")
     limit = ex.integer(
         action,
         "InvocationTimeLimitSeconds",
@@ -67,7 +68,9 @@ def invoke_lambda_function(ex: Execution, action: Action) -> Outcome:
     attributes = ex.param(action, "LambdaInvocationAttributes", {})
     if not isinstance(attributes, Mapping):
         raise ex.definition_error(action, "LambdaInvocationAttributes must be an object")
-    handler = _handler_for(ex, action, arn)
+    handler = _handler_for(ex, arn)
+    if handler is None:
+        return ex.fail("NoMatchingError", f"no local handler is mapped for Lambda {_function_name(arn)!r}")
     event = contact_flow_event(ex, {str(k): as_text(v) for k, v in attributes.items()})
     logging = ex.logging_enabled
 
@@ -88,41 +91,44 @@ def invoke_lambda_function(ex: Execution, action: Action) -> Outcome:
         response = handler(event, FakeLambdaContext(arn, timeout_seconds=limit, memory_mb=128))
     except TimeoutError:
         invoked("timeout", error_type="TimeoutError")
-        return Failed("NoMatchingError")
+        return ex.fail("NoMatchingError", "the Lambda timed out")
     except Exception as exc:  # the function failed: Connect takes the error branch, never shows the message
         invoked("error", error_type=type(exc).__name__)
-        return Failed("NoMatchingError")
+        return ex.fail("NoMatchingError", f"the Lambda raised {type(exc).__name__}")
     if monotonic() - started > limit:
         invoked("timeout", error_type="InvocationTimeLimitExceeded")
-        return Failed("NoMatchingError")
+        return ex.fail("NoMatchingError", f"the Lambda ran longer than {limit} s")
     if invocation_type == "ASYNCHRONOUS":
         invoked("ok")
         return Next()
     external = _validated(response, response_type)
     if external is None:
         invoked("invalid-response", error_type=f"not a valid {response_type} response")
-        return Failed("NoMatchingError")
+        return ex.fail("NoMatchingError", f"the Lambda's response is not a valid {response_type} response")
     ex.external = external
     invoked("ok", tuple(external))
     return Next()
 
 
-def _handler_for(ex: Execution, action: Action, arn: str) -> LambdaHandler:
-    """The local handler for ``arn``: by ARN, by ``name:qualifier`` or by function name."""
+def _function_name(arn: str) -> str:
+    """The function name (with qualifier) in a Lambda ARN, or the reference as given."""
+    return arn.rsplit(":function:", maxsplit=1)[-1]
+
+
+def _handler_for(ex: Execution, arn: str) -> LambdaHandler | None:
+    """The local handler for ``arn``: by ARN, by ``name:qualifier`` or by function name (``None``: not mapped)."""
     lambdas = ex.services.lambdas
     if isinstance(lambdas, Mapping):
-        function = arn.rsplit(":function:", maxsplit=1)[-1]
+        function = _function_name(arn)
         for key in (arn, function, function.split(":")[0]):
             if key in lambdas:
                 handler: LambdaHandler = lambdas[key]
                 return handler
-        raise FlowRuntimeError(
-            f"block {action.identifier!r}: no local Lambda handler for {arn!r}; known: {sorted(lambdas)}"
-        )
+        return None
     try:
         return lambdas(arn)
-    except LookupError as exc:
-        raise FlowRuntimeError(f"block {action.identifier!r}: no local Lambda handler for {arn!r}") from exc
+    except LookupError:
+        return None
 
 
 def _validated(response: Any, response_type: str) -> dict[str, Any] | None:

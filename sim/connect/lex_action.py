@@ -10,12 +10,13 @@ from typing import Any
 
 from sim.connect.contact import InputRequest
 from sim.connect.errors import FlowError, FlowRuntimeError, UnsupportedBlock
-from sim.connect.execution import Execution, Failed, Outcome, Result
+from sim.connect.execution import Execution, Outcome, Result
 from sim.connect.flow import Action
 from sim.connect.jsonpath import as_text
 from sim.connect.participant_actions import DTMF
 from sim.connect.ssml import InvalidSsml
 from sim.connect.transcript import LexTurn, ParticipantPressed, ParticipantSaid, ParticipantSilent
+from sim.lex.errors import LexEmulatorError
 
 _DEFAULT_TIMEOUT_SECONDS = 5.0
 _FINAL_INTENT_STATES = {"Fulfilled", "Failed"}
@@ -25,9 +26,11 @@ class _BadLexResponse(Exception):
     """The Lex response cannot be spoken or read."""
 
 
-def connect_participant_with_lex_bot(ex: Execution, action: Action) -> Outcome:
+def connect_participant_with_lex_bot(ex: Execution, action: Action) -> Outcome:  # noqa: PLR0911 - one return per error branch
     """Speak the prompt, then relay the caller's turns to Lex and Lex's messages back until Close."""
     bot_alias_arn = _alias_arn(ex, action)
+    if not bot_alias_arn:
+        return ex.fail("NoMatchingError", "LexV2Bot.AliasArn resolved to nothing")
     lex = ex.services.lex
     if lex is None:
         raise FlowRuntimeError(
@@ -38,7 +41,7 @@ def connect_participant_with_lex_bot(ex: Execution, action: Action) -> Outcome:
         raise ex.definition_error(action, "LexSessionAttributes must be an object")
     session_attributes = {str(k): as_text(v) for k, v in raw_attributes.items()}
     if ex.play_prompt(action) is False:
-        return Failed("NoMatchingError")
+        return ex.prompt_failed()
     timeout = _timeout_seconds(ex, action)
     while True:
         ex.tick(action)
@@ -50,7 +53,7 @@ def connect_participant_with_lex_bot(ex: Execution, action: Action) -> Outcome:
         ).strip()
         if not reply:
             ex.record(ParticipantSilent(action.identifier))
-            return Failed("InputTimeLimitExceeded")
+            return ex.fail("InputTimeLimitExceeded", "the caller said nothing")
         input_mode = "DTMF" if DTMF.fullmatch(reply) else "Speech"
         try:
             try:
@@ -60,15 +63,19 @@ def connect_participant_with_lex_bot(ex: Execution, action: Action) -> Outcome:
                     text=reply,
                     input_mode=input_mode,
                     session_attributes=dict(session_attributes),
-                    locale_id=ex.contact.language_code,
+                    locale_id=ex.language_code,
                 )
             finally:
                 _record_caller(ex, action, lex, reply, input_mode)
             intent, dialog_action, session_attributes = _turn(ex, action, bot_alias_arn, input_mode, response)
         except FlowError:
             raise
-        except Exception:  # the bot failed: the flow's catch-all branch, never the bot's message
-            return Failed("NoMatchingError")
+        except LexEmulatorError as exc:  # its messages never carry slot values or session attributes
+            return ex.fail("NoMatchingError", f"the bot failed: {exc}")
+        except _BadLexResponse as exc:
+            return ex.fail("NoMatchingError", f"the bot failed: {exc}")
+        except Exception as exc:  # the bot failed: the flow's catch-all branch, never the bot's message
+            return ex.fail("NoMatchingError", f"the bot failed ({type(exc).__name__})")
         if dialog_action == "Close" or intent.get("state") in _FINAL_INTENT_STATES:
             break
     intent_name = intent.get("name")
@@ -114,10 +121,10 @@ def _alias_arn(ex: Execution, action: Action) -> str:
             f"Lex V1 (classic) bot {v1.get('Name')!r} (alias {v1.get('Alias')!r}) is not supported; "
             "migrate the block to a LexV2Bot AliasArn",
         )
-    alias_arn = ex.resolve(action, v2.get("AliasArn")) if isinstance(v2, Mapping) else None
-    if not isinstance(alias_arn, str) or not alias_arn:
+    if not isinstance(v2, Mapping) or "AliasArn" not in v2:
         raise ex.definition_error(action, "needs LexV2Bot.AliasArn")
-    return alias_arn
+    alias_arn = ex.resolve(action, v2.get("AliasArn"))
+    return as_text(alias_arn).strip()
 
 
 def _turn(

@@ -12,14 +12,14 @@ from typing import Any
 from lambdas.common.core.phone import E164
 from sim.connect.contact import InputRequest
 from sim.connect.errors import FlowRuntimeError
-from sim.connect.execution import Execution, Failed, Next, Outcome, Result
+from sim.connect.execution import Execution, Next, Outcome, Result
 from sim.connect.flow import Action
 from sim.connect.jsonpath import as_text
 from sim.connect.transcript import InputStored, ParticipantPressed, ParticipantSaid, ParticipantSilent
 
 DTMF = re.compile(r"[0-9*#]+")
 _DEFAULT_TIMEOUT_SECONDS = 5
-_MAX_TIMEOUT_SECONDS = 180
+_MAX_TIMEOUT_SECONDS = 300
 _MAX_PHONE_DIGITS = 20
 _TIMEOUT_VALUE = "Timeout"  # what Connect stores in $.StoredCustomerInput when the caller enters nothing
 _NANP_NATIONAL_DIGITS = 10
@@ -35,10 +35,10 @@ def message_participant(ex: Execution, action: Action) -> Outcome:
     played = ex.play_prompt(action)
     if played is None:
         raise ex.definition_error(action, "needs one of Text, SSML, PromptId or Media")
-    return Next() if played else Failed("NoMatchingError")
+    return Next() if played else ex.prompt_failed()
 
 
-def get_participant_input(ex: Execution, action: Action) -> Outcome:
+def get_participant_input(ex: Execution, action: Action) -> Outcome:  # noqa: PLR0911 - one return per error branch
     """Play the prompt, collect DTMF; route on the key pressed, or store (validated, maybe encrypted)."""
     store = ex.flag(action, "StoreInput", default=False)
     validation = _object(ex, action, "InputValidation")
@@ -62,20 +62,24 @@ def get_participant_input(ex: Execution, action: Action) -> Outcome:
         action, "InputTimeLimitSeconds", default=_DEFAULT_TIMEOUT_SECONDS, low=1, high=_MAX_TIMEOUT_SECONDS
     )
     if ex.play_prompt(action) is False:
-        return Failed("NoMatchingError")
+        return ex.prompt_failed()
     max_digits = _maximum_length(ex, action, custom) if custom else (_MAX_PHONE_DIGITS if store else 1)
     request = InputRequest(
         kind="dtmf", max_digits=max_digits, timeout_seconds=float(timeout), encrypted=bool(encryption)
     )
     keys = _collect(ex, action, request)
     if not store:
-        return Failed("InputTimeLimitExceeded") if keys is None else Result(keys[0], equals_only=True)
+        if keys is None:
+            return ex.fail("InputTimeLimitExceeded", "the caller pressed nothing")
+        return Result(keys[0], equals_only=True)
     if keys is None:
         return _store(ex, action, _TIMEOUT_VALUE, encrypted=False)
     digits = _strip_terminator(ex, action, keys)[:max_digits]
     if phone:
         number = _phone_number(ex, action, digits, phone)
-        return _store(ex, action, number, encrypted=False) if number else Failed("InvalidPhoneNumber")
+        if not number:
+            return ex.fail("InvalidPhoneNumber", "the digits are not a valid phone number")
+        return _store(ex, action, number, encrypted=False)
     if encryption:
         return _encrypt_and_store(ex, action, digits, encryption)
     return _store(ex, action, digits, encrypted=False)
@@ -155,8 +159,8 @@ def _encrypt_and_store(ex: Execution, action: Action, digits: str, encryption: M
     assert encryptor is not None  # checked before the caller was asked
     try:
         ciphertext = encryptor(digits, as_text(key_id))
-    except Exception:
-        return Failed("NoMatchingError")
+    except Exception as exc:
+        return ex.fail("NoMatchingError", f"the encryptor failed ({type(exc).__name__})")
     if not ciphertext or ciphertext == digits:
         raise FlowRuntimeError(f"block {action.identifier!r}: the encryptor returned the input in clear")
     return _store(ex, action, ciphertext, encrypted=True)

@@ -199,14 +199,42 @@ class VoiceSet(Event):
 
 @dataclass(frozen=True)
 class ErrorBranch(Event):
-    """A block took an error branch."""
+    """A block took an error branch (``reason``: why the error was raised, when the runtime knows)."""
 
     error_type: str
     next_action: str
+    reason: str | None = None
 
     def line(self) -> str:
         """One transcript line."""
-        return f"{_FLOW} error {self.error_type} -> {self.next_action}"
+        why = f" ({self.reason})" if self.reason else ""
+        return f"{_FLOW} block {self.block_id}: error {self.error_type}{why} -> {self.next_action}"
+
+
+@dataclass(frozen=True)
+class ErrorEnded(Event):
+    """A block raised an error it has no Errors branch for: Connect disconnects the contact."""
+
+    error_type: str
+    block_type: str
+    reason: str | None = None
+
+    def line(self) -> str:
+        """One transcript line."""
+        why = f" ({self.reason})" if self.reason else ""
+        return (f"{_FLOW} block {self.block_id} ({self.block_type}): error {self.error_type}{why} "
+                "and no Errors branch for it: the contact is disconnected")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Note(Event):
+    """What a block did that the caller does not hear: a configuration, an agent-side view, a transfer."""
+
+    text: str
+
+    def line(self) -> str:
+        """One transcript line."""
+        return f"{_FLOW} {self.text}"
 
 
 @dataclass(frozen=True)

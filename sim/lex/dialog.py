@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -35,6 +36,7 @@ class Session:
     intent: dict[str, Any] | None = None
     action: dict[str, Any] | None = None
     attempts: int = 0
+    runtime_hints: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class TurnInput:
     text: str
     input_mode: str
     request_attributes: Mapping[str, str]
+    today: datetime.date | None = None  # the simulated clock's date (relative dates resolve against it)
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,7 @@ class Turn:
 
     def _best_match(self) -> IntentMatch | None:
         """The best intent match at or above the locale's NLU confidence threshold."""
-        self.matches = recognize(self.locale, self.inp.text, self.tokens, dtmf=self.dtmf)
+        self.matches = recognize(self.locale, self.inp.text, self.tokens, dtmf=self.dtmf, today=self.inp.today)
         for match in self.matches:
             self._note(match.intent, match.captures)
         best = self.matches[0] if self.matches else None
@@ -124,16 +127,16 @@ class Turn:
     def _start(self, match: IntentMatch | None) -> None:
         """Begin a new intent from a match, or the fallback intent when nothing matched."""
         if match is None:
-            self._fallback()
+            self._fallback(self.locale.no_match)
             return
         self.session.intent = _new_intent(match.intent, match.captures)
         self.top_score = match.score
         self.session.attempts = 0
         self._advance(None)
 
-    def _fallback(self) -> None:
-        """Switch to the locale's fallback intent."""
-        self.session.intent = _new_intent(self.locale.fallback, {})
+    def _fallback(self, intent: Intent | None = None) -> None:
+        """Switch to the locale's fallback intent (or ``intent``: the generative one when nothing matched)."""
+        self.session.intent = _new_intent(intent or self.locale.fallback, {})
         self.top_score = None
         self.session.attempts = 0
         self._advance(None)
@@ -150,7 +153,9 @@ class Turn:
         definition = self._definition()
         slot = definition.slot(slot_name)
         assert slot is not None
-        capture = fill_slot(self.locale, definition, slot, self.inp.text, self.tokens, dtmf=self.dtmf)
+        capture = fill_slot(
+            self.locale, definition, slot, self.inp.text, self.tokens, dtmf=self.dtmf, today=self.inp.today
+        )
         if capture is not None:
             self._intent()["slots"][slot.name] = capture.value.to_wire()
             self._note(definition, {slot.name: capture})
@@ -330,6 +335,8 @@ class Turn:
         if self.session.active_contexts:
             state["activeContexts"] = copy.deepcopy(self.session.active_contexts)
         state["sessionAttributes"] = dict(self.session.attributes)
+        if self.session.runtime_hints:
+            state["runtimeHints"] = copy.deepcopy(self.session.runtime_hints)
         previous_intent, previous_action = self.previous
         if previous_action and previous_intent and previous_intent["name"] == self._intent()["name"]:
             state["dialogAction"] = previous_action
@@ -347,6 +354,8 @@ class Turn:
             self.session.active_contexts = response.active_contexts
         if response.request_attributes is not None:
             self.request_attributes = response.request_attributes
+        if response.runtime_hints is not None:
+            self.session.runtime_hints = response.runtime_hints
         if response.intent is not None:
             self._adopt(response.intent)
         handlers: dict[str, Callable[[HookResponse, str], None]] = {
@@ -404,6 +413,8 @@ class Turn:
         """ElicitSlot: ask for the slot the hook names."""
         assert response.slot_to_elicit is not None
         self._elicit(response.slot_to_elicit, self.session.attempts, response.messages)
+        if response.slot_elicitation_style is not None and self.session.action is not None:
+            self.session.action["slotElicitationStyle"] = response.slot_elicitation_style
 
     # ---- results ----------------------------------------------------------------------------------
 
@@ -424,12 +435,11 @@ class Turn:
             out.append(entry)
         for match in self.matches:
             if match.intent.name != top:
-                slots = _new_intent(match.intent, match.captures)["slots"]
-                alternative = {"intent": {"name": match.intent.name, "slots": slots}}
+                alternative = {"intent": _new_intent(match.intent, match.captures)}
                 out.append({**alternative, "nluConfidence": confidence(match.score)})
                 out[-1]["interpretationSource"] = "Lex"
         if top != fallback:
-            out.append({"intent": {"name": fallback, "slots": {}}, "interpretationSource": "Lex"})
+            out.append({"intent": _new_intent(self.locale.fallback, {}), "interpretationSource": "Lex"})
         return out
 
     def response(self) -> dict[str, Any]:
@@ -438,6 +448,8 @@ class Turn:
         if self.session.active_contexts:
             state["activeContexts"] = copy.deepcopy(self.session.active_contexts)
         state["sessionAttributes"] = dict(self.session.attributes)
+        if self.session.runtime_hints:
+            state["runtimeHints"] = copy.deepcopy(self.session.runtime_hints)
         state["dialogAction"] = dict(self.session.action or {"type": "ElicitIntent"})
         if self.session.intent is not None:
             state["intent"] = copy.deepcopy(self.session.intent)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.lex.errors import CodeHookResponseError
-from sim.lex.fields import Field, FieldContext
+from sim.lex.fields import Field, FieldContext, spec
 from sim.lex.model import BotLocale, Intent
 
 DIALOG_ACTION_TYPES = frozenset({"Close", "ConfirmIntent", "Delegate", "ElicitIntent", "ElicitSlot"})
@@ -21,6 +21,19 @@ CONFIRMATION_STATES = frozenset({"Confirmed", "Denied", "None"})
 CONTENT_TYPES = frozenset({"PlainText", "SSML", "CustomPayload", "ImageResponseCard"})
 SLOT_SHAPES = frozenset({"Scalar", "List"})
 _NEEDS_INTENT = frozenset({"Close", "ConfirmIntent", "ElicitSlot"})
+_NEEDS_MESSAGES = frozenset({"ConfirmIntent", "ElicitIntent"})
+ELICITATION_STYLES = frozenset({"Default", "SpellByLetter", "SpellByWord"})
+# The members each object of the response may have (lambda-response-format.html); any other is rejected.
+_RESPONSE = spec({"sessionState", "messages", "requestAttributes"})
+_SESSION_STATE = spec({"activeContexts", "sessionAttributes", "runtimeHints", "dialogAction", "intent",
+                       "originatingRequestId"})  # fmt: skip
+_DIALOG_ACTION = spec({"type", "slotToElicit", "slotElicitationStyle", "subSlotToElicit"})
+_INTENT = spec({"name", "slots", "state", "confirmationState"})
+_SLOT = spec({"shape", "value", "values", "subSlots"})
+_VALUE = spec({"originalValue", "interpretedValue", "resolvedValues"})
+_MESSAGE = spec({"contentType", "content", "imageResponseCard"})
+_CARD = spec({"title", "subtitle", "imageUrl", "buttons"})
+_CONTEXT = spec({"name", "timeToLive", "contextAttributes"})
 _MAX_BUTTONS = 5
 RESPONSE_CONTENT_TYPE = "text/plain; charset=utf-8"
 
@@ -100,26 +113,31 @@ class HookResponse:
     session_attributes: dict[str, str] | None
     active_contexts: list[dict[str, Any]] | None
     request_attributes: dict[str, str] | None
+    runtime_hints: dict[str, Any] | None = None
+    slot_elicitation_style: str | None = None
 
 
 def validate_response(response: Any, locale: BotLocale, *, source: str) -> HookResponse:
     """Check a code hook's response the way Lex does; CodeHookResponseError names the bad field."""
     ctx = FieldContext(lambda path, problem: CodeHookResponseError(path, problem, source=source))
     root = Field(response, "", ctx)
-    root.obj()
+    root.obj(_RESPONSE)
     state = root.child("sessionState")
-    state.obj()
+    state.obj(_SESSION_STATE)
     action = state.child("dialogAction")
-    action.obj()
+    action.obj(_DIALOG_ACTION)
     action_type = action.child("type").one_of(DIALOG_ACTION_TYPES, "dialogAction.type")
+    style = action.get("slotElicitationStyle")
+    elicitation_style = style.one_of(ELICITATION_STYLES, "slotElicitationStyle") if style is not None else None
     intent_field = state.get("intent")
     if intent_field is None and action_type in _NEEDS_INTENT:
         state.child("intent").fail(f"required when dialogAction.type is {action_type}")
     intent = _intent(intent_field, locale, action_type) if intent_field is not None else None
     slot_to_elicit = _slot_to_elicit(action, action_type, intent, locale)
     messages = [_message(m) for m in root.child("messages").items()]
-    if action_type == "ElicitIntent" and not messages:
-        root.child("messages").fail("required when dialogAction.type is ElicitIntent")
+    if action_type in _NEEDS_MESSAGES and not messages:
+        root.child("messages").fail(f"required when dialogAction.type is {action_type}")
+    hints = state.get("runtimeHints")
     attributes = state.get("sessionAttributes")
     contexts = state.get("activeContexts")
     request_attributes = root.get("requestAttributes")
@@ -131,12 +149,36 @@ def validate_response(response: Any, locale: BotLocale, *, source: str) -> HookR
         session_attributes=attributes.string_map() if attributes is not None else None,
         active_contexts=[_context(c) for c in contexts.items()] if contexts is not None else None,
         request_attributes=request_attributes.string_map() if request_attributes is not None else None,
+        runtime_hints=_runtime_hints(hints) if hints is not None else None,
+        slot_elicitation_style=elicitation_style,
     )
+
+
+def _runtime_hints(field: Field) -> dict[str, Any]:
+    """sessionState.runtimeHints: ``{"slotHints": {intent: {slot: {"runtimeHintValues": [{"phrase"}]}}}}``."""
+    field.obj(spec({"slotHints"}))
+    hints = field.get("slotHints")
+    if hints is None:
+        return {}
+    by_intent: dict[str, Any] = {}
+    for intent in hints.obj():
+        slots = hints.child(intent)
+        by_intent[intent] = {}
+        for slot in slots.obj():
+            hint = slots.child(slot)
+            hint.obj(spec({"runtimeHintValues", "subSlotHints"}))
+            values = hint.child("runtimeHintValues")
+            phrases = []
+            for value in values.items(min_items=1, max_items=100):
+                value.obj(spec({"phrase"}))
+                phrases.append({"phrase": value.child("phrase").text()})
+            by_intent[intent][slot] = {"runtimeHintValues": phrases}
+    return {"slotHints": by_intent}
 
 
 def _intent(field: Field, locale: BotLocale, action_type: str) -> dict[str, Any]:
     """sessionState.intent: a known intent, valid state/confirmationState, well-formed slots."""
-    field.obj()
+    field.obj(_INTENT)
     name_field = field.child("name")
     name = name_field.text()
     definition = locale.intent(name)
@@ -169,7 +211,7 @@ def _slots(field: Field, intent: Intent) -> dict[str, Any]:
 
 def _slot(field: Field) -> dict[str, Any]:
     """One Slot object: {shape, value {originalValue, interpretedValue, resolvedValues}, values}."""
-    field.obj()
+    field.obj(_SLOT)
     shape_field = field.get("shape")
     shape = shape_field.one_of(SLOT_SHAPES, "slot shape") if shape_field is not None else "Scalar"
     slot: dict[str, Any] = {"shape": shape}
@@ -177,7 +219,7 @@ def _slot(field: Field) -> dict[str, Any]:
     if value_field is None and shape == "Scalar":
         field.child("value").fail("required for a Scalar slot")
     if value_field is not None:
-        value_field.obj()
+        value_field.obj(_VALUE)
         value: dict[str, Any] = {}
         original = value_field.get("originalValue")
         if original is not None:
@@ -208,12 +250,12 @@ def _slot_to_elicit(action: Field, action_type: str, intent: dict[str, Any] | No
 
 def _message(field: Field) -> dict[str, Any]:
     """One message: contentType plus content, or an imageResponseCard for ImageResponseCard."""
-    field.obj()
+    field.obj(_MESSAGE)
     content_type = field.child("contentType").one_of(CONTENT_TYPES, "contentType")
     if content_type != "ImageResponseCard":
         return {"contentType": content_type, "content": field.child("content").text()}
     card_field = field.child("imageResponseCard")
-    card_field.obj()
+    card_field.obj(_CARD)
     card: dict[str, Any] = {"title": card_field.child("title").text()}
     for key in ("subtitle", "imageUrl"):
         optional = card_field.get(key)
@@ -231,15 +273,15 @@ def _message(field: Field) -> dict[str, Any]:
 
 def _button(field: Field) -> dict[str, str]:
     """One response-card button."""
-    field.obj()
+    field.obj(spec({"text", "value"}))
     return {"text": field.child("text").text(), "value": field.child("value").text()}
 
 
 def _context(field: Field) -> dict[str, Any]:
     """One active context: name, timeToLive {timeToLiveInSeconds, turnsToLive}, contextAttributes."""
-    field.obj()
+    field.obj(_CONTEXT)
     ttl = field.child("timeToLive")
-    ttl.obj()
+    ttl.obj(spec({"timeToLiveInSeconds", "turnsToLive"}))
     return {
         "name": field.child("name").text(),
         "timeToLive": {

@@ -1,11 +1,32 @@
-"""Typed access to parsed JSON that fails with the field path (never the value) of what is wrong."""
+"""Typed access to parsed JSON that fails with the field path (never the value) of what is wrong.
+
+With ``FieldContext(cloudformation=True)`` (bot files) scalars are read as CloudFormation reads a
+template: a number or boolean property also takes a string that spells one (``"0.40"``, ``"2"``,
+``"true"``) and a string property takes a number or boolean; anything else is refused, naming the field.
+"""
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
 FieldSpec = tuple[frozenset[str], frozenset[str]]
+_BOOLEAN_WORDS = {"true": True, "false": False}
+_INTEGER = re.compile(r"[+-]?\d+")
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _parse_number(text: str, *, integer: bool) -> int | float | None:
+    """``text`` as CloudFormation reads a Number or Integer property given as a string, else ``None``."""
+    stripped = text.strip()
+    if _INTEGER.fullmatch(stripped):
+        return int(stripped)
+    if not integer and _DECIMAL.fullmatch(stripped):
+        number = float(stripped)
+        return number if math.isfinite(number) else None
+    return None
 
 
 def spec(used: set[str], ignored: set[str] | None = None) -> FieldSpec:
@@ -28,8 +49,9 @@ def json_type(value: Any) -> str:
 class FieldContext:
     """What a document's fields share: how to build the error, and the ignored fields seen."""
 
-    def __init__(self, error: Callable[[str, str], Exception]) -> None:
+    def __init__(self, error: Callable[[str, str], Exception], *, cloudformation: bool = False) -> None:
         self.error = error
+        self.cloudformation = cloudformation  # coerce scalars as CloudFormation does
         self.ignored: list[str] = []
 
 
@@ -83,12 +105,17 @@ class Field:
         return (Field(v, f"{self.path}[{i}]", self.ctx) for i, v in enumerate(value))
 
     def text(self, *, allow_empty: bool = False) -> str:
-        """The value as a string (non-empty unless allow_empty)."""
-        if not isinstance(self.value, str):
+        """The value as a string (non-empty unless allow_empty); a number or boolean as CloudFormation writes it."""
+        value = self.value
+        if self.ctx.cloudformation and isinstance(value, bool):
+            value = "true" if value else "false"
+        elif self.ctx.cloudformation and isinstance(value, int | float):
+            value = str(value)
+        if not isinstance(value, str):
             self.fail(f"expected a string, got {json_type(self.value)}")
-        if not allow_empty and not self.value.strip():
+        if not allow_empty and not value.strip():
             self.fail("must not be empty")
-        return self.value
+        return value
 
     def one_of(self, allowed: frozenset[str], what: str) -> str:
         """The value as a string from allowed (the bad value is quoted only if it is a short word)."""
@@ -99,19 +126,31 @@ class Field:
         return value
 
     def flag(self, default: bool) -> bool:
-        """The value as a boolean (absent means default)."""
+        """The value as a boolean (absent means default); ``"true"``/``"false"`` in any case as CloudFormation takes."""
         if self.value is None:
             return default
+        if self.ctx.cloudformation and isinstance(self.value, str):
+            word = self.value.strip().lower()
+            if word in _BOOLEAN_WORDS:
+                return _BOOLEAN_WORDS[word]
         if not isinstance(self.value, bool):
-            self.fail(f"expected a boolean, got {json_type(self.value)}")
+            cfn_string = self.ctx.cloudformation and isinstance(self.value, str)
+            kind = "a string that is not true or false" if cfn_string else json_type(self.value)
+            self.fail(f"expected a boolean, got {kind}")
         return self.value
 
     def number(self, low: float, high: float, *, integer: bool = False) -> float:
-        """The value as a number within [low, high]."""
+        """The value as a number within [low, high]; a string spelling one is taken, as CloudFormation does."""
         value = self.value
+        wanted = "an integer" if integer else "a number"
+        if self.ctx.cloudformation and isinstance(value, str):
+            parsed = _parse_number(value, integer=integer)
+            if parsed is None:
+                self.fail(f"expected {wanted}, got a string that is not {wanted}")
+            value = parsed
         wrong = isinstance(value, bool) or not isinstance(value, int | float)
         if wrong or (integer and not isinstance(value, int)):
-            self.fail(f"expected {'an integer' if integer else 'a number'}, got {json_type(value)}")
+            self.fail(f"expected {wanted}, got {json_type(value)}")
         if not low <= value <= high:
             self.fail(f"must be between {low:g} and {high:g}")
         return float(value)
@@ -120,6 +159,4 @@ class Field:
         """The value as an object whose members are all strings (absent means empty)."""
         if self.value is None:
             return {}
-        for key in self.obj():
-            self.child(key).text(allow_empty=True)
-        return dict(self.value)
+        return {key: self.child(key).text(allow_empty=True) for key in self.obj()}

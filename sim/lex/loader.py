@@ -8,9 +8,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from sim.intrinsics import IntrinsicError, resolve_intrinsics
 from sim.lex.errors import BotDefinitionError
 from sim.lex.fields import Field, FieldContext, FieldSpec, spec
 from sim.lex.model import (
+    BUILTIN_INTENT_UTTERANCES,
+    BUILTIN_INTENTS,
     FALLBACK_SIGNATURE,
     ORIGINAL_VALUE,
     TOP_RESOLUTION,
@@ -31,6 +34,7 @@ from sim.lex.slot_types import BUILTIN_SLOT_TYPES
 _SLOT_REF = re.compile(r"\{([^{}]*)\}")
 _SLOT_NAME = re.compile(r"^[0-9a-zA-Z](?:[_-]?[0-9a-zA-Z])*$")
 _ALPHANUMERIC = "AMAZON.AlphaNumeric"
+CONCATENATION = "Concatenation"
 
 # Field names per AWS::Lex::Bot property type: (fields the emulator reads, fields it accepts but ignores).
 _BOT = spec(
@@ -56,7 +60,7 @@ _SLOT = spec(
 )
 _ELICITATION = spec(
     {"SlotConstraint", "PromptSpecification", "SampleUtterances"},
-    {"DefaultValueSpecification", "SlotCaptureSetting", "WaitAndContinueSpecification"},
+    {"DefaultValueSpecification", "SlotCaptureSetting", "SlotResolutionSetting", "WaitAndContinueSpecification"},
 )
 _PROMPT = spec(
     {"MaxRetries", "MessageGroupsList", "AllowInterrupt"},
@@ -89,19 +93,38 @@ _MESSAGE_TYPES = {
 }
 
 
-def load_bot(path: Path) -> BotDefinition:
-    """Read and validate a bot file ({"BotLocales": [...]} as CDK puts on AWS::Lex::Bot)."""
+def load_bot(path: Path, substitutions: Mapping[str, str] | None = None) -> BotDefinition:
+    """Read and validate a bot file: ``{"BotLocales": [...]}`` as CDK puts on AWS::Lex::Bot, or the bare list.
+
+    CloudFormation intrinsics in it are resolved with ``substitutions`` (see ``sim.intrinsics``).
+    """
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise BotDefinitionError("", "not a UTF-8 text file", source=str(path)) from None
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         problem = f"not valid JSON (line {exc.lineno}, column {exc.colno})"
         raise BotDefinitionError("", problem, source=str(path)) from None
-    return parse_bot(data, source=str(path), default_name=Path(path).stem)
+    return parse_bot(data, source=str(path), default_name=Path(path).stem, substitutions=substitutions)
 
 
-def parse_bot(data: Any, *, source: str = "", default_name: str = "Bot") -> BotDefinition:
-    """Validate an already-parsed bot definition."""
-    ctx = FieldContext(lambda path, problem: BotDefinitionError(path, problem, source=source))
+def parse_bot(
+    data: Any, *, source: str = "", default_name: str = "Bot", substitutions: Mapping[str, str] | None = None
+) -> BotDefinition:
+    """Validate an already-parsed bot definition (a bare BotLocales list is taken as ``{"BotLocales": [...]}``).
+
+    Scalars are read as CloudFormation reads them (``"0.40"`` for a number); intrinsic functions are resolved.
+    """
+    if isinstance(data, list):
+        data = {"BotLocales": data}
+    try:
+        resolution = resolve_intrinsics(data, substitutions)
+    except IntrinsicError as exc:
+        raise BotDefinitionError(exc.path, exc.problem, source=source) from None
+    data = resolution.document
+    ctx = FieldContext(lambda path, problem: BotDefinitionError(path, problem, source=source), cloudformation=True)
     root = Field(data, "", ctx)
     root.obj(_BOT)
     name = root.get("Name")
@@ -118,6 +141,7 @@ def parse_bot(data: Any, *, source: str = "", default_name: str = "Bot") -> BotD
         description=description.text() if description else None,
         source=source,
         ignored_fields=tuple(ctx.ignored),
+        by_reference=tuple(resolution.by_reference),
     )
 
 
@@ -161,6 +185,8 @@ def _slot_type(node: Field) -> CustomSlotType:
         selection.obj(_SELECTION)
         strategy = selection.child("ResolutionStrategy")
         resolution = strategy.text()
+        if resolution == CONCATENATION:
+            resolution = ORIGINAL_VALUE  # a multi-valued slot's values joined: one value here is as said
         if resolution not in (ORIGINAL_VALUE, TOP_RESOLUTION):
             strategy.fail(f"unsupported strategy {resolution!r} (use {ORIGINAL_VALUE} or {TOP_RESOLUTION})")
         regex = _regex_filter(selection.get("RegexFilter"), parent)
@@ -201,8 +227,9 @@ def _intent(node: Field, slot_types: Mapping[str, CustomSlotType]) -> Intent:
     name = node.child("Name").text()
     parent_node = node.get("ParentIntentSignature")
     parent = parent_node.text() if parent_node else None
-    if parent_node is not None and parent != FALLBACK_SIGNATURE:
-        parent_node.fail(f"unsupported built-in intent {parent!r} (supported: {FALLBACK_SIGNATURE})")
+    if parent_node is not None and parent not in BUILTIN_INTENTS:
+        supported = ", ".join(sorted(BUILTIN_INTENTS))
+        parent_node.fail(f"unsupported built-in intent {parent!r} (supported: {supported})")
     slots: list[Slot] = []
     for s_node in node.child("Slots").items():
         slot = _slot(s_node, slot_types)
@@ -212,7 +239,7 @@ def _intent(node: Field, slot_types: Mapping[str, CustomSlotType]) -> Intent:
     if parent == FALLBACK_SIGNATURE and (slots or node.get("SampleUtterances")):
         node.fail("a fallback intent cannot have slots or sample utterances")
     names = {s.name for s in slots}
-    utterances = []
+    utterances = list(BUILTIN_INTENT_UTTERANCES.get(parent or "", ()))
     for u_node in node.child("SampleUtterances").items():
         utterances.append(_utterance(u_node, names))
     confirmation, declination = _confirmation(node.get("IntentConfirmationSetting"))

@@ -10,6 +10,21 @@ from typing import Any
 from sim.lex.errors import BotNotFoundError
 
 FALLBACK_SIGNATURE = "AMAZON.FallbackIntent"
+# Built-in intents that answer from a knowledge source when no other intent matches (never from utterances).
+GENERATIVE_SIGNATURES = frozenset(
+    {"AMAZON.QInConnectIntent", "AMAZON.QnAIntent", "AMAZON.BedrockAgentIntent", "AMAZON.KendraSearchIntent"}
+)
+# Built-in intents Lex recognises from its own utterances (the emulator's short list of them).
+BUILTIN_INTENT_UTTERANCES: Mapping[str, tuple[str, ...]] = {
+    "AMAZON.CancelIntent": ("cancel", "never mind", "forget it"),
+    "AMAZON.HelpIntent": ("help", "help me", "can you help me"),
+    "AMAZON.StopIntent": ("stop", "quit", "exit"),
+    "AMAZON.StartOverIntent": ("start over", "restart", "start again"),
+    "AMAZON.RepeatIntent": ("repeat", "repeat that", "say that again"),
+    "AMAZON.PauseIntent": ("pause", "hold on"),
+    "AMAZON.ResumeIntent": ("resume", "continue"),
+}
+BUILTIN_INTENTS = frozenset({FALLBACK_SIGNATURE, *GENERATIVE_SIGNATURES, *BUILTIN_INTENT_UTTERANCES})
 ORIGINAL_VALUE = "ORIGINAL_VALUE"
 TOP_RESOLUTION = "TOP_RESOLUTION"
 _SLOT_REF = re.compile(r"\{([A-Za-z0-9_-]+)\}")
@@ -116,6 +131,11 @@ class Intent:
         """True for the AMAZON.FallbackIntent-derived intent."""
         return self.parent_signature == FALLBACK_SIGNATURE
 
+    @property
+    def is_generative(self) -> bool:
+        """True for a Q in Connect / QnA / Bedrock agent / Kendra intent: chosen when nothing else matches."""
+        return self.parent_signature in GENERATIVE_SIGNATURES
+
     def slot(self, name: str) -> Slot | None:
         """The slot called name, if the intent has one."""
         return next((s for s in self.slots if s.name == name), None)
@@ -154,6 +174,11 @@ class BotLocale:
         """The locale's fallback intent (the loader guarantees there is exactly one)."""
         return next(i for i in self.intents if i.is_fallback)
 
+    @property
+    def no_match(self) -> Intent:
+        """The intent Lex starts when no intent matches: a generative built-in one if defined, else the fallback."""
+        return next((i for i in self.intents if i.is_generative), self.fallback)
+
     def intent(self, name: str) -> Intent | None:
         """The intent called name, if any."""
         return next((i for i in self.intents if i.name == name), None)
@@ -168,6 +193,7 @@ class BotDefinition:
     description: str | None = None
     source: str = ""
     ignored_fields: tuple[str, ...] = field(default=())
+    by_reference: tuple[str, ...] = ()  # CloudFormation names (Ref, ${...}) the file used, left standing for themselves
 
     def locale(self, locale_id: str) -> BotLocale:
         """The locale with that id ("en-US" as Connect writes it also finds en_US), else BotNotFoundError."""

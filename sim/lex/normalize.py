@@ -22,6 +22,7 @@ TENS_WORDS = {
     "sixty": "6", "seventy": "7", "eighty": "8", "ninety": "9",
 }  # fmt: skip
 REPEAT_WORDS = {"double": 2, "triple": 3}
+SCALE_WORDS = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
 
 YES_PHRASES = frozenset(
     {"yes", "yeah", "yep", "yup", "sure", "correct", "right", "ok", "okay", "affirmative", "confirm",
@@ -75,11 +76,15 @@ def spoken_number(tokens: Sequence[Token]) -> str | None:
     """Digits for a run of number words/digits ("four one one one" -> "4111"), or None if not numeric.
 
     Each spoken group becomes its digits and the groups are concatenated: "forty one eleven" -> "4111",
-    "double five" -> "55". "hundred"/"thousand" are not understood (see docs/lex-emulator.md).
+    "double five" -> "55". With "hundred", "thousand" or "million" the words are one cardinal number
+    ("one hundred and two" -> "102"); words that do not make one give None, never a partial value.
     """
     if len(tokens) == 1 and _NUMERIC.fullmatch(tokens[0].norm):
         return tokens[0].norm
     words = [t.norm for t in tokens]
+    if any(word in SCALE_WORDS for word in words):
+        value = cardinal(words)
+        return None if value is None else str(value)
     out: list[str] = []
     i = 0
     while i < len(words):
@@ -105,6 +110,62 @@ def _number_group(words: Sequence[str], i: int) -> tuple[int, str | None]:
         digit = DIGIT_WORDS.get(following, following)
         return 2, digit * REPEAT_WORDS[word]
     return 1, None
+
+
+def _below_hundred(words: Sequence[str], i: int) -> tuple[int, int] | None:
+    """(value, words consumed) of a number below 100 at words[i] ("forty two", "twelve", "7")."""
+    word = words[i] if i < len(words) else ""
+    if word in TENS_WORDS:
+        following = words[i + 1] if i + 1 < len(words) else ""
+        if following in DIGIT_WORDS and DIGIT_WORDS[following] != "0":
+            return int(TENS_WORDS[word]) * 10 + int(DIGIT_WORDS[following]), 2
+        return int(TENS_WORDS[word]) * 10, 1
+    if word in TEEN_WORDS:
+        return int(TEEN_WORDS[word]), 1
+    if word in DIGIT_WORDS and word not in {"o", "oh"}:
+        return int(DIGIT_WORDS[word]), 1
+    if word.isdigit() and int(word) < 1000:
+        return int(word), 1
+    return None
+
+
+def cardinal(words: Sequence[str]) -> int | None:  # noqa: PLR0911 - each early return is a malformed number
+    """A spoken cardinal ("two thousand and five", "a hundred and twelve"), or None unless every word fits."""
+    total, group, i = 0, None, 0
+    last_scale = 10**9
+    while i < len(words):
+        word = words[i]
+        if word == "and" and (group is not None or total) and i + 1 < len(words):
+            i += 1
+            continue
+        if word == "a" and i + 1 < len(words) and words[i + 1] in SCALE_WORDS and group is None:
+            group, i = 1, i + 1
+            continue
+        if word in SCALE_WORDS:
+            if group is None:
+                return None
+            scale = SCALE_WORDS[word]
+            if scale == 100:
+                if not 1 <= group < 100:
+                    return None
+                group *= 100
+            else:
+                if scale >= last_scale:
+                    return None
+                total, group, last_scale = total + group * scale, None, scale
+            i += 1
+            continue
+        part = _below_hundred(words, i)
+        if part is None:
+            return None
+        value, used = part
+        if group is not None and (group % 100 != 0 or group == 0):
+            return None  # two numbers side by side ("two three hundred")
+        group = value if group is None else group + value
+        i += used
+    if group is None and total == 0:
+        return None
+    return total + (group or 0)
 
 
 def confirmation_value(tokens: Sequence[Token], *, dtmf: bool) -> str | None:

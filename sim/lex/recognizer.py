@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from sim.lex.builtin_slots import GREEDY_TYPES
 from sim.lex.model import BotLocale, Intent, Slot
 from sim.lex.normalize import Token, tokenize
 from sim.lex.slot_types import SlotInput, SlotValue, resolve
 
 _SLOT_REF = re.compile(r"\{([^{}]+)\}")
-_GREEDY_TYPES = frozenset({"AMAZON.FreeFormInput", "AMAZON.AlphaNumeric"})
+_GREEDY_TYPES = frozenset({"AMAZON.FreeFormInput", "AMAZON.AlphaNumeric", *GREEDY_TYPES})
 
 
 @dataclass(frozen=True)
@@ -97,35 +99,76 @@ def match_utterance(
     return None
 
 
-def recognize(locale: BotLocale, text: str, tokens: Sequence[Token], *, dtmf: bool) -> list[IntentMatch]:
-    """Every non-fallback intent with a matching utterance, best first (ties keep definition order)."""
+_UNFILLED = SlotValue("", "", ())  # a slot span whose words are no valid value: the slot stays empty
+
+
+def recognize(
+    locale: BotLocale, text: str, tokens: Sequence[Token], *, dtmf: bool, today: datetime.date | None = None
+) -> list[IntentMatch]:
+    """Every non-fallback intent with a matching utterance, best first (ties keep definition order).
+
+    An intent none of whose utterances matches may still match by its carrier phrase: an utterance with
+    literal words that matches the whole input when a slot's words are not a valid value (Lex picks the
+    intent and elicits the slot). Such a match leaves those slots empty and scores below a full match.
+    """
     matches: list[IntentMatch] = []
     for intent in locale.intents:
         best: tuple[float, dict[str, Capture]] | None = None
-        resolver = _resolver(locale, intent, text, dtmf=dtmf, eliciting=False)
+        resolver = _resolver(locale, intent, text, dtmf=dtmf, eliciting=False, today=today)
         for utterance in intent.sample_utterances:
             found = match_utterance(utterance, tokens, resolver)
             if found is not None and (best is None or (found[0], len(found[1])) > (best[0], len(best[1]))):
                 best = found
+        if best is None or best[0] < 1:
+            carrier = _carrier_match(intent, tokens, resolver)
+            if carrier is not None and (best is None or carrier[0] > best[0]):
+                best = carrier
         if best is not None:
             matches.append(IntentMatch(intent, best[0], best[1]))
     return sorted(matches, key=lambda m: -m.score)
 
 
-def _resolver(locale: BotLocale, intent: Intent, text: str, *, dtmf: bool, eliciting: bool) -> SlotResolver:
+def _carrier_match(
+    intent: Intent, tokens: Sequence[Token], resolver: SlotResolver
+) -> tuple[float, dict[str, Capture]] | None:
+    """The best whole-input match of an utterance whose slots may hold words that are not a valid value."""
+
+    def lenient(slot_name: str, span: Sequence[Token]) -> SlotValue | None:
+        return resolver(slot_name, span) or _UNFILLED
+
+    best: tuple[float, dict[str, Capture]] | None = None
+    for utterance in intent.sample_utterances:
+        parts = _compile(utterance)
+        literal = sum(1 for part in parts if part.word is not None)
+        if not literal or not any(part.slot for part in parts) or not tokens:
+            continue
+        captures = _match_exact(parts, tokens, lenient)
+        if captures is None:
+            continue
+        kept = {name: capture for name, capture in captures.items() if capture.value is not _UNFILLED}
+        score = round(0.5 + literal / (2 * len(tokens)), 2)
+        if best is None or (score, len(kept)) > (best[0], len(best[1])):
+            best = (score, kept)
+    return best
+
+
+def _resolver(
+    locale: BotLocale, intent: Intent, text: str, *, dtmf: bool, eliciting: bool, today: datetime.date | None
+) -> SlotResolver:
     """A resolver for the intent's slots over the given input text."""
 
     def resolver(slot_name: str, span: Sequence[Token]) -> SlotValue | None:
         slot = intent.slot(slot_name)
         if slot is None:
             return None
-        return resolve(slot.slot_type, locale, SlotInput(text, span, dtmf=dtmf, eliciting=eliciting))
+        return resolve(slot.slot_type, locale, SlotInput(text, span, dtmf=dtmf, eliciting=eliciting, today=today))
 
     return resolver
 
 
 def fill_slot(
-    locale: BotLocale, intent: Intent, slot: Slot, text: str, tokens: Sequence[Token], *, dtmf: bool
+    locale: BotLocale, intent: Intent, slot: Slot, text: str, tokens: Sequence[Token], *, dtmf: bool,
+    today: datetime.date | None = None,
 ) -> Capture | None:
     """The value for the slot being elicited, tried in order (see docs/lex-emulator.md).
 
@@ -134,10 +177,10 @@ def fill_slot(
     """
     if not tokens:
         return None
-    whole = resolve(slot.slot_type, locale, SlotInput(text, tokens, dtmf=dtmf, eliciting=True))
+    whole = resolve(slot.slot_type, locale, SlotInput(text, tokens, dtmf=dtmf, eliciting=True, today=today))
     if whole is not None:
         return Capture(whole, tokens[0].start, tokens[-1].end)
-    resolver = _resolver(locale, intent, text, dtmf=dtmf, eliciting=False)
+    resolver = _resolver(locale, intent, text, dtmf=dtmf, eliciting=False, today=today)
     uses_slot = tuple(u for u in intent.sample_utterances if f"{{{slot.name}}}" in u)
     candidates = slot.sample_utterances + uses_slot
     for utterance in candidates:
@@ -146,7 +189,7 @@ def fill_slot(
             return found[1][slot.name]
     if slot.slot_type in _GREEDY_TYPES or _is_pattern_type(locale, slot.slot_type):
         return None
-    return _single_value_span(locale, slot, text, tokens, dtmf=dtmf)
+    return _single_value_span(locale, slot, text, tokens, dtmf=dtmf, today=today)
 
 
 def _is_pattern_type(locale: BotLocale, slot_type: str) -> bool:
@@ -156,13 +199,13 @@ def _is_pattern_type(locale: BotLocale, slot_type: str) -> bool:
 
 
 def _single_value_span(
-    locale: BotLocale, slot: Slot, text: str, tokens: Sequence[Token], *, dtmf: bool
+    locale: BotLocale, slot: Slot, text: str, tokens: Sequence[Token], *, dtmf: bool, today: datetime.date | None
 ) -> Capture | None:
     """The value of the only maximal span of the input that is a valid value, if all such spans agree."""
     found: list[tuple[int, int, SlotValue]] = []
     for start in range(len(tokens)):
         for end in range(len(tokens), start, -1):
-            words = SlotInput(text, tokens[start:end], dtmf=dtmf, eliciting=False)
+            words = SlotInput(text, tokens[start:end], dtmf=dtmf, eliciting=False, today=today)
             value = resolve(slot.slot_type, locale, words)
             if value is not None:
                 found.append((start, end, value))

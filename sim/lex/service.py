@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import copy
+import datetime
 import hashlib
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -36,7 +38,9 @@ class LexRuntime:
         bots: Mapping[str, BotDefinition],
         code_hooks: CodeHooks,
         show_obfuscated: bool = False,
+        clock: Callable[[], float] = time.time,
     ) -> None:
+        self._clock = clock  # seconds since the epoch: relative dates ("tomorrow") resolve against it
         self._bots = dict(bots)
         self._code_hooks = code_hooks
         self._show_obfuscated = show_obfuscated
@@ -75,6 +79,7 @@ class LexRuntime:
                 text=said,
                 input_mode=input_mode,
                 request_attributes=dict(request_attributes or {}),
+                today=datetime.datetime.fromtimestamp(self._clock(), datetime.UTC).date(),
             ),
             session,
         )

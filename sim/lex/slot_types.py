@@ -3,59 +3,25 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any
 
+from sim.lex.builtin_slots import RESOLVERS as _MORE_RESOLVERS
 from sim.lex.model import ORIGINAL_VALUE, TOP_RESOLUTION, BotLocale, CustomSlotType
 from sim.lex.normalize import (
     DIGIT_WORDS,
     Token,
     confirmation_value,
     normalise_phrase,
-    original,
     phrase,
     spoken_number,
 )
+from sim.lex.slot_values import SlotInput, SlotValue
+
+__all__ = ["BUILTIN_SLOT_TYPES", "SlotInput", "SlotValue", "resolve"]
 
 _ALNUM_WORD = re.compile(r"[^\W_]+")
 _PHONE_DIGITS = (7, 15)
-
-
-@dataclass(frozen=True)
-class SlotValue:
-    """A resolved slot value, as Lex reports it."""
-
-    original: str
-    interpreted: str
-    resolved: tuple[str, ...]
-
-    def to_wire(self) -> dict[str, Any]:
-        """The Lex V2 Slot object (shape Scalar)."""
-        return {
-            "shape": "Scalar",
-            "value": {
-                "originalValue": self.original,
-                "interpretedValue": self.interpreted,
-                "resolvedValues": list(self.resolved),
-            },
-        }
-
-
-@dataclass(frozen=True)
-class SlotInput:
-    """The words offered to a slot: the full input text, the covered tokens, and how they arrived."""
-
-    text: str
-    tokens: Sequence[Token]
-    dtmf: bool = False
-    eliciting: bool = False
-
-    @property
-    def original(self) -> str:
-        """The raw text covered by the tokens."""
-        return original(self.text, self.tokens)
 
 
 def _number(words: SlotInput) -> SlotValue | None:
@@ -117,6 +83,7 @@ BUILTIN_RESOLVERS: Mapping[str, Callable[[SlotInput], SlotValue | None]] = {
     "AMAZON.Confirmation": _confirmation,
     "AMAZON.FreeFormInput": _free_form,
     "AMAZON.PhoneNumber": _phone,
+    **_MORE_RESOLVERS,
 }
 BUILTIN_SLOT_TYPES = frozenset(BUILTIN_RESOLVERS)
 

@@ -83,6 +83,9 @@ def find_file(text: str, base: Path) -> Path:
     for candidate in candidates:
         if candidate.is_file():
             return candidate.resolve()
+    folder = next((c for c in candidates if c.is_dir()), None)
+    if folder is not None:
+        raise MissingFile(f"{text!r} is a directory, not a file", folder)
     places = " or ".join(str(c.parent) for c in candidates)
     raise MissingFile(f"no such file {text!r} (looked in {places})", candidates[0])
 

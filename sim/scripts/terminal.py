@@ -61,11 +61,11 @@ def call_setup(
     ]
     if not E164.fullmatch(caller):
         raise ValueError(f"--caller {caller!r} is not an E.164 number like +15550100100")
-    target = _option("call", flow, functools.partial(find_file, flow, base))
+    target = _option("flow file", flow, functools.partial(find_file, flow, base))
     references = [ref.reference for ref in bot_refs] + [ref.reference for ref in hook_refs]
     return Script(
         path=Path("(terminal)"), kind="call", line=0, target=target,
-        flow=_option("call", flow, functools.partial(read_flow, target, subs, references)),
+        flow=_option("flow file", flow, functools.partial(read_flow, target, subs, references)),
         bots=tuple(bot_refs), code_hooks=tuple(hook_refs), substitutions=subs, caller=caller,
         attributes=dict(pairs("--attr", attributes)),
     )  # fmt: skip

@@ -60,7 +60,7 @@ class World:
             bots.update(dict.fromkeys(self._aliases(ref.reference), ref.bot))
         self._bots = bots
         self._bots_by_name = {bot.name: bot for bot in bots.values()}
-        self.lex = LexRuntime(bots=bots, code_hooks=self._bot_hook)
+        self.lex = LexRuntime(bots=bots, code_hooks=self._bot_hook, clock=self.clock.now)
         self._recorded_sms = self._recorded_calls = 0
         self._checked_sms = self._checked_calls = 0
 
@@ -161,10 +161,12 @@ class World:
     # -- the call ---------------------------------------------------------------------------------------
     def interpreter(self) -> FlowInterpreter:
         """A flow interpreter wired to this world's Lambdas and Lex."""
-        return FlowInterpreter(lambdas=self.lambda_handler, lex=self)
+        from sim.connect.centre import ContactCentre
 
-    def contact(self) -> ContactData:
-        """The inbound contact a call script's flow runs for."""
+        return FlowInterpreter(lambdas=self.lambda_handler, lex=self, centre=ContactCentre(clock=self.clock.now))
+
+    def contact(self, *, initiation: str = "INBOUND") -> ContactData:
+        """The contact a call script's flow runs for (inbound unless ``initiation`` says otherwise)."""
         from sim.aws import ACCOUNT_ID, REGION
         from sim.aws.resources import SOURCE_NUMBER
 
@@ -174,7 +176,7 @@ class World:
             instance = uuid.uuid5(_NAMESPACE, "instance")
             instance_arn, system = f"arn:aws:connect:{REGION}:{ACCOUNT_ID}:instance/{instance}", SOURCE_NUMBER
         return ContactData(
-            contact_id=self.contact_id, channel="VOICE", initiation_method="INBOUND",
+            contact_id=self.contact_id, channel="VOICE", initiation_method=initiation,
             customer_address=self.phone.number, system_address=system, instance_arn=instance_arn,
             attributes=dict(self.script.attributes), language_code=self.script.locale.replace("_", "-"),
         )  # fmt: skip

@@ -210,8 +210,8 @@ def test_invalid_flows_fail_at_load(document: dict[str, Any], message: str) -> N
 
 
 def test_unknown_block_type_names_type_and_block() -> None:
-    flow = toy(say("hello", "Hi", "mystery"), block("mystery", "CheckHoursOfOperation"))
-    with pytest.raises(UnsupportedBlock, match=r"'mystery'.*CheckHoursOfOperation") as raised:
+    flow = toy(say("hello", "Hi", "mystery"), block("mystery", "TeleportCaller"))
+    with pytest.raises(UnsupportedBlock, match=r"'mystery'.*TeleportCaller") as raised:
         run(flow)
     assert raised.value.block_id == "mystery"
     assert raised.value.partial is not None
@@ -224,10 +224,15 @@ def test_step_limit_catches_an_infinite_loop() -> None:
         run(flow, max_steps=25)
 
 
-def test_error_without_a_branch_fails_loudly() -> None:
+def test_an_error_without_a_branch_disconnects_saying_why() -> None:
     flow = toy(block("ask", "GetParticipantInput", Text="Press 1", StoreInput="False"))
-    with pytest.raises(FlowRuntimeError, match=r"'ask'.*InputTimeLimitExceeded.*no Errors branch"):
-        run(flow, [None])
+    result, _ = run(flow, [None])
+    assert result.disconnected
+    assert result.ended_by == "ask"
+    assert result.transcript.render().splitlines()[-1] == (
+        "       · block ask (GetParticipantInput): error InputTimeLimitExceeded (the caller pressed nothing) "
+        "and no Errors branch for it: the contact is disconnected"
+    )
 
 
 # -- JSONPath and SSML ---------------------------------------------------------------------------
@@ -656,9 +661,10 @@ def test_lambda_slower_than_its_time_limit_is_a_timeout(monkeypatch: pytest.Monk
     assert caller.heard == ["error"]
 
 
-def test_missing_lambda_handler_fails_loudly() -> None:
-    with pytest.raises(FlowRuntimeError, match=r"no local Lambda handler for 'arn:aws:lambda:.*:lookup'"):
-        run(_lambda_flow(), lambdas={"other": lambda event, context: {}})
+def test_a_lambda_with_no_handler_mapped_takes_the_error_branch_saying_so() -> None:
+    result, _ = run(_lambda_flow(), lambdas={"other": lambda event, context: {}})
+    (branch,) = result.transcript.of_type(ErrorBranch)
+    assert (branch.error_type, branch.reason) == ("NoMatchingError", "no local handler is mapped for Lambda 'lookup'")
 
 
 # -- Lex V2 ----------------------------------------------------------------------------------------
@@ -732,7 +738,7 @@ def test_render_is_readable() -> None:
         "       · attribute contact = 'contact-1'",
         "SYSTEM > For billing press 1. For your account press 2.",
         "CALLER < (silence)",
-        "       · error InputTimeLimitExceeded -> not-heard",
+        "       · block menu: error InputTimeLimitExceeded (the caller pressed nothing) -> not-heard",
         "SYSTEM > We did not hear from you.",
         "SYSTEM > Goodbye.",
         "       · disconnected",

@@ -122,8 +122,8 @@ BAD_FILES = [
         id="message-two-kinds",
     ),
     pytest.param(
-        _set([*_PIZZA, "Slots", 0, "SlotTypeName"], "AMAZON.Date"),
-        "BotLocales[0].Intents[1].Slots[0].SlotTypeName: unsupported built-in slot type 'AMAZON.Date'",
+        _set([*_PIZZA, "Slots", 0, "SlotTypeName"], "AMAZON.Weather"),
+        "BotLocales[0].Intents[1].Slots[0].SlotTypeName: unsupported built-in slot type 'AMAZON.Weather'",
         id="unsupported-builtin-slot-type",
     ),
     pytest.param(
@@ -133,8 +133,38 @@ BAD_FILES = [
     ),
     pytest.param(
         _set([*_LOCALE, "NluConfidenceThreshold"], "high"),
-        "BotLocales[0].NluConfidenceThreshold: expected a number, got string",
+        "BotLocales[0].NluConfidenceThreshold: expected a number, got a string that is not a number",
         id="threshold-type",
+    ),
+    pytest.param(
+        _set([*_LOCALE, "NluConfidenceThreshold"], {"x": 1}),
+        "BotLocales[0].NluConfidenceThreshold: expected a number, got object",
+        id="threshold-object",
+    ),
+    pytest.param(
+        _set([*_ELICIT_0, "PromptSpecification", "MaxRetries"], "1.5"),
+        "PromptSpecification.MaxRetries: expected an integer, got a string that is not an integer",
+        id="max-retries-decimal-string",
+    ),
+    pytest.param(
+        _set([*_ELICIT_0, "PromptSpecification", "MaxRetries"], "9"),
+        "PromptSpecification.MaxRetries: must be between 0 and 5",
+        id="max-retries-string-range",
+    ),
+    pytest.param(
+        _set([*_ELICIT_0, "PromptSpecification", "AllowInterrupt"], "yes"),
+        "PromptSpecification.AllowInterrupt: expected a boolean, got a string that is not true or false",
+        id="boolean-word",
+    ),
+    pytest.param(
+        _set([*_PIZZA, "Name"], {"Fn::If": ["Cond", "A", "B"]}),
+        "BotLocales[0].Intents[1].Name.Fn::If: Fn::If cannot be evaluated without CloudFormation",
+        id="intrinsic-if",
+    ),
+    pytest.param(
+        _set([*_PIZZA, "Name"], {"Fn::GetAtt": ["OnlyOne"]}),
+        "BotLocales[0].Intents[1].Name.Fn::GetAtt: malformed Fn::GetAtt",
+        id="intrinsic-malformed",
     ),
     pytest.param(
         _set([*_LOCALE, "SlotTypes", 0, "ValueSelectionSetting", "ResolutionStrategy"], "FUZZY"),
@@ -142,8 +172,8 @@ BAD_FILES = [
         id="resolution-strategy",
     ),
     pytest.param(
-        _set([*_PIZZA, "ParentIntentSignature"], "AMAZON.StopIntent"),
-        "BotLocales[0].Intents[1].ParentIntentSignature: unsupported built-in intent 'AMAZON.StopIntent'",
+        _set([*_PIZZA, "ParentIntentSignature"], "AMAZON.DanceIntent"),
+        "BotLocales[0].Intents[1].ParentIntentSignature: unsupported built-in intent 'AMAZON.DanceIntent'",
         id="unsupported-builtin-intent",
     ),
     pytest.param(
@@ -193,3 +223,63 @@ def test_regex_slot_type_needs_alphanumeric_parent_and_a_valid_pattern(toy_data:
     )
     with pytest.raises(BotDefinitionError, match=r"SlotTypes\[2\]\.ValueSelectionSetting\.RegexFilter\.Pattern"):
         parse_bot(data)
+
+
+def test_scalars_are_read_as_cloudformation_reads_them(toy_data: dict[str, Any]) -> None:
+    data = copy.deepcopy(toy_data)
+    locale = data["BotLocales"][0]
+    locale["NluConfidenceThreshold"] = "0.55"
+    elicit = locale["Intents"][0]["Slots"][0]["ValueElicitationSetting"]["PromptSpecification"]
+    elicit["MaxRetries"] = "3"
+    elicit["AllowInterrupt"] = "False"
+    locale["Intents"][0]["SlotPriorities"][0]["Priority"] = "1"
+    locale["SlotTypes"][0]["SlotTypeValues"][0]["SampleValue"]["Value"] = 42
+    bot = parse_bot(data)
+    parsed = bot.locale("en_US")
+    slot = parsed.intents[0].slot(locale["Intents"][0]["Slots"][0]["Name"])
+    assert parsed.nlu_threshold == pytest.approx(0.55)
+    assert slot is not None
+    assert slot.prompt is not None
+    assert (slot.prompt.max_retries, slot.prompt.allow_interrupt) == (3, False)
+    assert parsed.slot_types[locale["SlotTypes"][0]["Name"]].values[0].value == "42"
+
+
+def test_a_bare_botlocales_list_loads(tmp_path: Path, toy_data: dict[str, Any]) -> None:
+    path = tmp_path / "locales.json"
+    path.write_text(json.dumps(toy_data["BotLocales"]))
+    bot = load_bot(path)
+    assert bot.name == "locales"
+    assert bot.locale("en_US").intent("CheckBalance") is not None
+
+
+def test_intrinsics_resolve_locally_and_the_rest_stand_for_their_names() -> None:
+    locale = {
+        "LocaleId": "en_US", "NluConfidenceThreshold": 0.4,
+        "Intents": [{
+            "Name": {"Ref": "AgentIntentName"},
+            "Description": {"Fn::Sub": "in ${AWS::Region}"},
+            "SampleUtterances": [{"Utterance": {"Fn::Sub": "talk to ${AgentName}"}},
+                                 {"Utterance": {"Fn::Join": [" ", ["speak", "with", {"Ref": "AgentName"}]]}},
+                                 {"Utterance": {"Fn::Sub": ["call ${Who}", {"Who": "sales"}]}}],
+        }],
+    }  # fmt: skip
+    bot = parse_bot([locale], substitutions={"AgentName": "Alex"})
+    intent = bot.locale("en_US").intents[0]
+    assert intent.name == "AgentIntentName"
+    assert intent.sample_utterances == ("talk to Alex", "speak with Alex", "call sales")
+    assert bot.by_reference == ("AgentIntentName",)
+
+
+def test_builtin_intents_load_with_their_own_utterances_and_generative_ones_answer_no_match() -> None:
+    locale = {
+        "LocaleId": "en_US", "NluConfidenceThreshold": 0.4,
+        "Intents": [{"Name": "Stop", "ParentIntentSignature": "AMAZON.StopIntent"},
+                    {"Name": "Ask", "ParentIntentSignature": "AMAZON.QInConnectIntent"},
+                    {"Name": "Hello", "SampleUtterances": [{"Utterance": "hello"}]}],
+    }  # fmt: skip
+    parsed = parse_bot({"BotLocales": [locale]}).locale("en_US")
+    stop = parsed.intent("Stop")
+    assert stop is not None
+    assert "quit" in stop.sample_utterances
+    assert parsed.no_match.name == "Ask"
+    assert parsed.fallback.name == "FallbackIntent"

@@ -501,7 +501,48 @@ MALFORMED = [
                  "messages[0].imageResponseCard: expected an object, got null", id="card-missing"),
     pytest.param(lambda a: _state(a).update(dialogAction={"type": "ElicitIntent"}),
                  "messages: required when dialogAction.type is ElicitIntent", id="elicit-intent-without-messages"),
+    pytest.param(lambda a: _state(a).update(dialogAction={"type": "ConfirmIntent"}),
+                 "messages: required when dialogAction.type is ConfirmIntent", id="confirm-intent-without-messages"),
+    pytest.param(lambda a: a.update(sessionAtributes={}), "sessionAtributes: unknown field", id="unknown-top-field"),
+    pytest.param(lambda a: _state(a)["dialogAction"].update(slotToElicitt="Crust"),
+                 "sessionState.dialogAction.slotToElicitt: unknown field", id="unknown-action-field"),
+    pytest.param(lambda a: _state(a)["intent"].update(nluConfidence=1),
+                 "sessionState.intent.nluConfidence: unknown field", id="unknown-intent-field"),
+    pytest.param(lambda a: _state(a).update(dialogAction={"type": "ElicitSlot", "slotToElicit": "Crust",
+                                                          "slotElicitationStyle": "Shout"}),
+                 "sessionState.dialogAction.slotElicitationStyle: 'Shout' is not a valid slotElicitationStyle",
+                 id="bad-elicitation-style"),
+    pytest.param(lambda a: _state(a).update(runtimeHints={"slotHints": {"OrderPizza": {"Crust": {
+                     "runtimeHintValues": []}}}}),
+                 "runtimeHints.slotHints.OrderPizza.Crust.runtimeHintValues: needs at least 1 item(s)",
+                 id="empty-runtime-hints"),
 ]  # fmt: skip
+
+
+def test_runtime_hints_and_elicitation_style_are_carried_through(lex: LexRuntime, hook: ToyHook) -> None:
+    hints = {"slotHints": {"OrderPizza": {"Crust": {"runtimeHintValues": [{"phrase": "deep dish"}]}}}}
+
+    def spell(event: dict[str, Any]) -> dict[str, Any]:
+        answer = delegate(event)
+        answer["sessionState"]["runtimeHints"] = hints
+        answer["sessionState"]["dialogAction"] = {"type": "ElicitSlot", "slotToElicit": "Crust",
+                                                  "slotElicitationStyle": "SpellByLetter"}
+        return answer
+
+    hook.script.append(spell)
+    response = say(lex, "I want a pizza")
+    assert response["sessionState"]["dialogAction"] == {
+        "type": "ElicitSlot", "slotToElicit": "Crust", "slotElicitationStyle": "SpellByLetter"}
+    assert response["sessionState"]["runtimeHints"] == hints
+    say(lex, "large")
+    assert hook.events[-1]["sessionState"]["runtimeHints"] == hints
+
+
+def test_every_interpretation_carries_state_and_confirmation_state(lex: LexRuntime) -> None:
+    response = say(lex, "I want a pizza")
+    assert len(response["interpretations"]) >= 2
+    for interpretation in response["interpretations"]:
+        assert {"state", "confirmationState"} <= set(interpretation["intent"]), interpretation
 
 
 @pytest.mark.parametrize(("mutate", "expected"), MALFORMED)

@@ -249,6 +249,22 @@ def test_expect_hangup_while_the_flow_waits_fails(tmp_path: Path) -> None:
 
 
 def test_a_flow_error_fails_the_script_unless_expected(tmp_path: Path) -> None:
+    broken = TOY_FLOW.read_text().replace('"Welcome to Toy Bank."', '"Hi"').replace(
+        '"Type": "MessageParticipant",\n      "Parameters": {"Text": "Hi"}',
+        '"Type": "Teleport",\n      "Parameters": {"Text": "Hi"}',
+    )
+    (tmp_path / "flow.json").write_text(broken)
+    header = f"call: flow.json\nbots:\n  ${{ToyBotAliasArn}}: {TOY_BOT}\n"
+    error = failure(tmp_path, header + "steps:\n  - expect_hangup: true\n")
+    assert error.line == 5
+    assert "the flow stopped with an error: block 'welcome' (Teleport)" in error.problem
+    error = failure(tmp_path, header + "steps:\n  - advance: 1\n")
+    assert error.line == 1
+    assert "(expect it with expect_error:)" in error.problem
+    run(tmp_path, header + "steps:\n  - expect_error: does not support the action Type 'Teleport'\n")
+
+
+def test_an_unmapped_lambda_takes_the_error_branch_and_the_transcript_says_why(tmp_path: Path) -> None:
     unmapped = TOY_FLOW.read_text().replace('"Welcome to Toy Bank."', '"Hi"').replace(
         '"Type": "MessageParticipant",\n      "Parameters": {"Text": "Hi"}',
         '"Type": "InvokeLambdaFunction",\n      '
@@ -256,13 +272,10 @@ def test_a_flow_error_fails_the_script_unless_expected(tmp_path: Path) -> None:
     )
     (tmp_path / "flow.json").write_text(unmapped)
     header = f"call: flow.json\nbots:\n  ${{ToyBotAliasArn}}: {TOY_BOT}\n"
-    error = failure(tmp_path, header + "steps:\n  - expect_hangup: true\n")
-    assert error.line == 5
-    assert "the flow stopped with an error: block 'welcome': no local Lambda handler" in error.problem
-    error = failure(tmp_path, header + "steps:\n  - advance: 1\n")
-    assert error.line == 1
-    assert "(expect it with expect_error:)" in error.problem
-    run(tmp_path, header + "steps:\n  - expect_error: no local Lambda handler for .*function:nobody\n")
+    result = run(tmp_path, header + "steps:\n  - expect_hangup: true\n")
+    assert "block welcome: error NoMatchingError (no local handler is mapped for Lambda 'nobody') -> ask" in (
+        result.transcript
+    )
 
 
 def test_expect_error_without_an_error_fails(tmp_path: Path) -> None:
@@ -438,6 +451,9 @@ def test_cli_call_hook_option_and_bad_options(
     assert "BOT    > A thick crust only comes medium or large. What size?" in capsys.readouterr().out
     assert cli_call(monkeypatch, "", "--hook=ToyBot") == 2
     assert "--hook expects REF=VALUE" in capsys.readouterr().err
-    assert cli_call(monkeypatch, "", "--caller=555") == 2
+    with pytest.raises(SystemExit) as refused:
+        cli_call(monkeypatch, "", "--caller=555")
+    assert refused.value.code == 2
+    assert "'555' is not an E.164 number" in capsys.readouterr().err
     assert main(["call", str(TOY_FLOW)]) == 2
     assert "unresolved placeholder(s) ${ToyBotAliasArn}" in capsys.readouterr().err
