@@ -12,6 +12,17 @@ import pytest
 EVENTS = Path(__file__).parent / "events"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Many local runtimes run in parallel here (pytest-xdist): give Cognito triggers slack for a loaded CPU.
+
+    The 5-second budget itself, and the Connect retries that must fit in it, are tested with exact clocks
+    (tests/unit/lambdas/test_delivery.py); the end-to-end tests check flows, not the machine's speed.
+    """
+    import os
+
+    os.environ.setdefault("SIM_TRIGGER_TIMEOUT_SECONDS", "20")
+
+
 def load_event(name: str) -> dict[str, Any]:
     """A recorded AWS event from ``tests/events/`` (name with or without ``.json``)."""
     path = EVENTS / (name if name.endswith(".json") else f"{name}.json")

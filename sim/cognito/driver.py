@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +38,15 @@ from sim.aws import ACCOUNT_ID, REGION
 from sim.fakes import FakeLambdaContext
 
 TRIGGER_TIMEOUT_SECONDS = 5  # Cognito waits 5 s for a trigger
+# A test suite running many local runtimes in parallel on a loaded machine may stretch the budget (it is
+# checked to the millisecond by unit tests with their own clocks); a person using the runtime never should.
+TRIGGER_TIMEOUT_OVERRIDE = "SIM_TRIGGER_TIMEOUT_SECONDS"
+
+
+def trigger_timeout_seconds() -> float:
+    """Cognito's 5 s, unless ``SIM_TRIGGER_TIMEOUT_SECONDS`` stretches it (tests under parallel load only)."""
+    raw = os.environ.get(TRIGGER_TIMEOUT_OVERRIDE)
+    return max(float(raw), TRIGGER_TIMEOUT_SECONDS) if raw else TRIGGER_TIMEOUT_SECONDS
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 DEFAULT_SESSION_MINUTES = 3  # Cognito's AuthSessionValidity when the client does not set it
 
@@ -278,7 +288,7 @@ class CustomAuthDriver:
 
     def _invoke(self, name: str, handler: Handler, event: dict[str, Any]) -> dict[str, Any]:
         try:
-            return handler(event, FakeLambdaContext(name, timeout_seconds=TRIGGER_TIMEOUT_SECONDS))
+            return handler(event, FakeLambdaContext(name, timeout_seconds=trigger_timeout_seconds()))
         except Exception as exc:  # what Cognito does with any trigger failure
             detail = str(exc).rstrip(".")  # the message's own full stop is the sentence's: never "later.."
             raise CognitoError("UserLambdaValidationException", f"{name} failed with error {detail}.") from None
