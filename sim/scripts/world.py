@@ -49,6 +49,7 @@ class World:
         self.contact_id = str(uuid.uuid5(_NAMESPACE, str(script.path.resolve())))
         self._runtime: LocalRuntime | None = None
         self._exit = ExitStack()
+        self._depth = 0
         self._substitutions = script.substitutions
         self._hooks: dict[str, Handler] = {
             alias: hook.handler for hook in script.code_hooks for alias in self._aliases(hook.reference)
@@ -68,12 +69,15 @@ class World:
         self._checked_sms = self._checked_calls = 0
 
     def __enter__(self) -> World:
+        self._depth += 1  # re-entrant: a caller may hold the world (and its runtime) open around run_script
         if self.script.aws:
             self.runtime()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._exit.close()
+        self._depth -= 1
+        if self._depth == 0:
+            self._exit.close()
 
     # -- the local runtime, on demand -------------------------------------------------------------------
     def runtime(self) -> LocalRuntime:
