@@ -48,7 +48,8 @@ def secure_input_demo(*, say: Say = print) -> bool:
         runtime = world.runtime()
 
         def invoke(function: str, payload: dict[str, Any]) -> dict[str, Any]:
-            answer: dict[str, Any] = decrypt(payload, FakeLambdaContext(function, timeout_seconds=10))
+            context: Any = FakeLambdaContext(function, timeout_seconds=10)  # the LambdaContext protocol's fields
+            answer: dict[str, Any] = decrypt(payload, context)
             return answer
 
         say(f"\n[operator] python -m tools.decrypt --function {DECRYPT_FUNCTION_ARN.rsplit(':', 1)[-1]} "
