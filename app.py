@@ -15,16 +15,20 @@ from cdk_nag import AwsSolutionsChecks, PCIDSS321Checks
 
 from stacks.config import (
     CONTACT_CENTRE_CONTEXT_KEYS,
+    SECURE_INPUT_CONTEXT_KEYS,
     VOICE_OTP_CONTEXT_KEYS,
     ContextError,
     parse_contact_centre_config,
+    parse_secure_input_config,
     parse_voice_otp_config,
 )
 from stacks.contact_centre_stack import contact_centre
+from stacks.secure_input_stack import SecureInputStack
 from stacks.voice_otp_stack import VoiceOtpStack
 
 ROOT = Path(__file__).resolve().parent
 VOICE_OTP_STACK = "VoiceOtp"
+SECURE_INPUT_STACK = "SecureInput"
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -47,6 +51,13 @@ def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = 
         config=parse_voice_otp_config(context_of(VOICE_OTP_CONTEXT_KEYS)),
         connect=connect,
         description="Voice-call OTP for Cognito custom auth, delivered by Amazon Connect (C2)",
+    )
+    SecureInputStack(
+        app,
+        SECURE_INPUT_STACK,
+        config=parse_secure_input_config(context_of(SECURE_INPUT_CONTEXT_KEYS)),
+        connect_refs=connect,
+        description="Encrypted caller input: card number and ZIP sealed at capture, operator decrypt audited (C3)",
     )
     add_compliance_checks(app)
     return app

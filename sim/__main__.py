@@ -181,8 +181,13 @@ def _demo(args: argparse.Namespace) -> int:
         out("--- 2. wrong codes, sign-in after sign-in, until the account locks ---")
         outcomes = lockout_demo(runtime, say=out)
     locked = outcomes[-1].error is not None and "Too many failed attempts" in outcomes[-1].error.message
-    out("\n=== demo", "passed" if ok.ok and locked else "FAILED", "===")
-    return 0 if ok.ok and locked else FAILED
+    out("\n--- 3. a caller gives a card number and ZIP; only ciphertext is kept; an operator decrypts ---")
+    from sim.secure_input_demo import secure_input_demo
+
+    sealed = secure_input_demo(say=out)
+    passed = ok.ok and locked and sealed
+    out("\n=== demo", "passed" if passed else "FAILED", "===")
+    return 0 if passed else FAILED
 
 
 def _script(args: argparse.Namespace) -> int:

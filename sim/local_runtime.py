@@ -13,6 +13,7 @@ from sim.aws.atomic import atomic_dynamodb
 from sim.aws.connect_api import ConnectApiServer, ConnectQuotas, ConnectState, OutboundCall
 from sim.aws.embedded import EmbeddedAws
 from sim.aws.resources import PROMPT_FUNCTION_ARN, DemoUser, Resources, create_resources, seed_user
+from sim.aws.secure_input import SecureInputResources, create_secure_input_resources, secure_input_handlers
 from sim.clock import SimClock
 from sim.cognito.driver import CustomAuthDriver, MotoUserPool, Triggers
 from sim.connect import CallResult, ContactData, FlowInterpreter, load_flow
@@ -35,7 +36,7 @@ def project_handlers() -> dict[str, Handler]:
     """This project's Lambda handlers by local ARN and by flow placeholder (imported, not started)."""
     from lambdas.voice_otp.prompt import handler as prompt
 
-    return {PROMPT_FUNCTION_ARN: prompt, "${VoiceOtpPromptFunctionArn}": prompt}
+    return {PROMPT_FUNCTION_ARN: prompt, "${VoiceOtpPromptFunctionArn}": prompt, **secure_input_handlers()}
 
 
 @dataclass
@@ -62,6 +63,7 @@ class LocalRuntime:
         self.phones: dict[str, Phone] = {}
         self.rung: list[RungCall] = []
         self.resources: Resources
+        self.secure_input: SecureInputResources
         self.connect: ConnectState
         self._connect_api: ConnectApiServer
 
@@ -79,7 +81,9 @@ class LocalRuntime:
                 quotas=self._connect_quotas or ConnectQuotas(),
             )
             self._connect_api = ConnectApiServer(self.connect).start()
-            self.aws.set_env({**self.resources.function_env, "AWS_ENDPOINT_URL_CONNECT": self._connect_api.endpoint})
+            self.secure_input = create_secure_input_resources(sts_endpoint=self.aws.endpoint)
+            self.aws.set_env({**self.resources.function_env, **self.secure_input.function_env,
+                              "AWS_ENDPOINT_URL_CONNECT": self._connect_api.endpoint})
             seed_user(self.resources, self.demo_user)
             self.phone(self.demo_user.phone_number)
             self.clock.install()

@@ -242,3 +242,25 @@ def parse_voice_otp_config(context: Mapping[str, Any]) -> VoiceOtpConfig:
 def otp_policy_environment(policy: OtpPolicy) -> dict[str, str]:
     """The ``OTP_*`` environment variables the functions' settings read (``OTP_LENGTH`` ...)."""
     return {f"OTP_{field.name.upper()}": str(getattr(policy, field.name)) for field in dataclasses.fields(policy)}
+
+
+# -- C3, encrypted caller input ---------------------------------------------------------------------------
+SECURE_INPUT_CONTEXT_KEYS = ("secureInputOperatorPrincipal",)
+_PRINCIPAL_ARN = re.compile(r"arn:aws[\w-]*:(iam|sts)::\d{12}:(root|(user|role|assumed-role)/[\w+=,.@/-]+)")
+
+
+@dataclass(frozen=True)
+class SecureInputConfig:
+    """Who may assume the operator role that decrypts: an IAM principal ARN, or None (the account delegates)."""
+
+    operator_principal: str | None = None
+
+
+def parse_secure_input_config(context: Mapping[str, Any]) -> SecureInputConfig:
+    """Validate the raw context values into a :class:`SecureInputConfig` (ContextError naming the bad key)."""
+    raw = context.get("secureInputOperatorPrincipal")
+    if _blank(raw):
+        return SecureInputConfig()
+    return SecureInputConfig(operator_principal=_matching(
+        context, "secureInputOperatorPrincipal", _PRINCIPAL_ARN,
+        "an IAM principal ARN (arn:aws:iam::123456789012:role/PaymentsSupervisors)"))

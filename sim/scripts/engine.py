@@ -26,6 +26,8 @@ from sim.scripts.events import ErrorRaised
 from sim.scripts.model import (
     Advance,
     Expect,
+    ExpectAbsent,
+    ExpectAttribute,
     ExpectCall,
     ExpectError,
     ExpectHangup,
@@ -229,6 +231,18 @@ class _Conversation:
         elif isinstance(step, ExpectError):
             self._match(step, self.error, "an error matching", f"but {no_error}", "but got")
             self.error = None
+        elif isinstance(step, ExpectAbsent):
+            self.world.deliver()
+            found = [where for where, text in self.world.recorded() if step.pattern.search(text)]
+            if found:  # never quote what matched: it is the secret the step guards
+                self.fail(step, f"what it must not find is in {', '.join(found)}")
+        elif isinstance(step, ExpectAttribute):
+            attributes = self.world.attributes()
+            for name, pattern in step.patterns.items():
+                if name not in attributes:
+                    self.fail(step, f"attribute {name!r} is not set (set: {', '.join(sorted(attributes)) or 'none'})")
+                if not pattern.search(attributes[name]):
+                    self.fail(step, f"attribute {name!r} does not match /{pattern.pattern}/")
         elif isinstance(step, Advance):
             self.world.advance(step.seconds)
         elif isinstance(step, OpenLink):

@@ -26,6 +26,8 @@ from sim.scripts.model import (
     Advance,
     BotRef,
     Expect,
+    ExpectAbsent,
+    ExpectAttribute,
     ExpectCall,
     ExpectError,
     ExpectHangup,
@@ -361,6 +363,14 @@ class _Loader:
         self.true(node, field)
         return ExpectHangup(line=line)
 
+    def expect_attribute(self, node: yaml.Node, line: int, field: str) -> Step:
+        """``expect_attribute: {NAME: REGEX, ...}``."""
+        entries = self.entries(node, field)
+        if not entries:
+            raise self.error(node, field, "name at least one attribute, like expect_attribute: {cardLast4: '^\\d{4}$'}")
+        patterns = {name: self.regex(value, f"{field}.{name}") for name, (_key, value) in entries.items()}
+        return ExpectAttribute(line=line, patterns=patterns)
+
     def advance(self, node: yaml.Node, line: int, field: str) -> Step:
         """``advance: SECONDS``."""
         if not isinstance(node, yaml.ScalarNode) or node.tag not in {_INT, _FLOAT}:
@@ -441,7 +451,8 @@ _STEP_PARSERS: dict[str, Callable[[_Loader, yaml.Node, int, str], Step]] = {
     ExpectHangup.KEY: _Loader.expect_hangup,
     Advance.KEY: _Loader.advance,
     OpenLink.KEY: _Loader.open_link,
-    **{step.KEY: _pattern_parser(step) for step in (Expect, ExpectSms, ExpectCall, ExpectError)},
+    ExpectAttribute.KEY: _Loader.expect_attribute,
+    **{step.KEY: _pattern_parser(step) for step in (Expect, ExpectSms, ExpectCall, ExpectError, ExpectAbsent)},
 }
 
 

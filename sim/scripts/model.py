@@ -111,6 +111,29 @@ class ExpectError(PatternStep):
 
 
 @dataclass(frozen=True)
+class ExpectAbsent(PatternStep):
+    """Nothing recorded so far matches: the unredacted transcript, contact or session attributes, Lex logs."""
+
+    KEY: ClassVar[str] = "expect_absent"
+
+    def describe(self) -> str:
+        """``expect_absent`` only: the pattern is usually a secret the script is making sure never leaks."""
+        return self.KEY
+
+
+@dataclass(frozen=True)
+class ExpectAttribute(Step):
+    """Each named attribute (a call: contact attribute; a chat: Lex session attribute) is set and matches."""
+
+    KEY: ClassVar[str] = "expect_attribute"
+    patterns: Mapping[str, re.Pattern[str]]
+
+    def describe(self) -> str:
+        """``expect_attribute: name, name``."""
+        return f"{self.KEY}: {', '.join(self.patterns)}"
+
+
+@dataclass(frozen=True)
 class ExpectHangup(Step):
     """The call is over: the flow disconnected the caller or ended."""
 

@@ -6,6 +6,7 @@ the script does not map itself (so this project's handler runs), or ``aws: true`
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable
 from contextlib import ExitStack, suppress
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.clock import SimClock
 from sim.connect import ContactData, FlowInterpreter, InvalidSsml, Transcript, ssml_to_text
+from sim.connect.transcript import AttributeSet
 from sim.lex import BotDefinition, CodeHook, LexRuntime
 from sim.phone import Call, Phone, Sms
 from sim.scripts.events import CallReceived, ClockAdvanced, SmsReceived
@@ -47,6 +49,7 @@ class World:
         self.contact_id = str(uuid.uuid5(_NAMESPACE, str(script.path.resolve())))
         self._runtime: LocalRuntime | None = None
         self._exit = ExitStack()
+        self._depth = 0
         self._substitutions = script.substitutions
         self._hooks: dict[str, Handler] = {
             alias: hook.handler for hook in script.code_hooks for alias in self._aliases(hook.reference)
@@ -61,16 +64,20 @@ class World:
         self._bots = bots
         self._bots_by_name = {bot.name: bot for bot in bots.values()}
         self.lex = LexRuntime(bots=bots, code_hooks=self._bot_hook, clock=self.clock.now)
+        self.session_attributes: dict[str, dict[str, str]] = {}  # the latest Lex session attributes, per session
         self._recorded_sms = self._recorded_calls = 0
         self._checked_sms = self._checked_calls = 0
 
     def __enter__(self) -> World:
+        self._depth += 1  # re-entrant: a caller may hold the world (and its runtime) open around run_script
         if self.script.aws:
             self.runtime()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._exit.close()
+        self._depth -= 1
+        if self._depth == 0:
+            self._exit.close()
 
     # -- the local runtime, on demand -------------------------------------------------------------------
     def runtime(self) -> LocalRuntime:
@@ -151,6 +158,8 @@ class World:
                 bot_alias_arn=bot_alias_arn, session_id=session_id, text=text, input_mode=input_mode,
                 session_attributes=session_attributes, locale_id=locale_id,
             )  # fmt: skip
+            state = response.get("sessionState") or {}
+            self.session_attributes[session_id] = dict(state.get("sessionAttributes") or {})
             return response
         finally:
             if len(self.lex.transcript.turns) > turns:
@@ -212,6 +221,26 @@ class World:
         """Let simulated time pass (the Lambdas read this clock once the runtime runs)."""
         self.clock.advance(seconds)
         self.transcript.add(ClockAdvanced(_PHONE_BLOCK, seconds=seconds))
+
+    def contact_attributes(self) -> dict[str, str]:
+        """The contact's attributes now: the script's initial ones, then every attribute the flow set."""
+        attributes = dict(self.script.attributes)
+        attributes.update({event.key: event.value for event in self.transcript.of_type(AttributeSet)})
+        return attributes
+
+    def attributes(self) -> dict[str, str]:
+        """What ``expect_attribute`` checks: a call's contact attributes, or a chat's Lex session attributes."""
+        if self.script.kind == "call":
+            return self.contact_attributes()
+        return dict(self.session_attributes.get(self.contact_id, {}))
+
+    def recorded(self) -> list[tuple[str, str]]:
+        """Everything stored or shown so far, unredacted, by where it is: what ``expect_absent`` searches."""
+        places = [("the transcript", self.transcript.render()), ("the Lex log", self.lex.transcript.render()),
+                  ("the contact attributes", json.dumps(self.contact_attributes()))]
+        places += [(f"the Lex session attributes of {session}", json.dumps(values))
+                   for session, values in self.session_attributes.items()]
+        return places
 
     def rendered(self) -> str:
         """The transcript so far, obfuscated slot values hidden."""
