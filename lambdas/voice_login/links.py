@@ -133,7 +133,8 @@ def fetch_public_key(key_id: str) -> Any:
     from cryptography.hazmat.primitives.serialization import load_der_public_key
 
     response = aws.client("kms").get_public_key(KeyId=key_id)
-    if response.get("KeySpec") != KEY_SPEC or KMS_SIGNING_ALGORITHM not in response.get("SigningAlgorithms", []):
+    spec = response.get("KeySpec", response.get("CustomerMasterKeySpec"))  # the deprecated name: older emulators
+    if spec != KEY_SPEC or KMS_SIGNING_ALGORITHM not in response.get("SigningAlgorithms", []):
         raise InternalError(f"grant key {key_id} is not an {KEY_SPEC} key that signs with {KMS_SIGNING_ALGORITHM}")
     return _ec_key(load_der_public_key(response["PublicKey"]))
 
