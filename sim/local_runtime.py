@@ -13,6 +13,14 @@ from sim.aws.atomic import atomic_dynamodb
 from sim.aws.connect_api import ConnectApiServer, ConnectState, OutboundCall
 from sim.aws.embedded import EmbeddedAws
 from sim.aws.resources import PROMPT_FUNCTION_ARN, DemoUser, Resources, create_resources, seed_user
+from sim.aws.sms_outbox import OutboxMessage, SmsOutbox
+from sim.aws.voice_login_resources import (
+    OTHER_CUSTOMER,
+    Customer,
+    VoiceLoginResources,
+    create_voice_login_resources,
+    seed_customer,
+)
 from sim.clock import SimClock
 from sim.cognito.driver import CustomAuthDriver, MotoUserPool, Triggers
 from sim.connect import CallResult, ContactData, FlowInterpreter, load_flow
@@ -21,6 +29,9 @@ from sim.phone import Call, Phone
 
 REPO = Path(__file__).resolve().parent.parent
 OUTBOUND_FLOW = REPO / "contact_flows" / "outbound_voice_otp.json"
+VOICE_LOGIN_BOT = REPO / "bots" / "voice_login.json"
+VOICE_LOGIN_BOT_REFERENCE = "${VoiceLoginBotAliasArn}"
+VOICE_LOGIN_BOT_NAME = "VoiceLoginBot"
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
@@ -33,9 +44,16 @@ def reset_lambda_state() -> None:
 
 def project_handlers() -> dict[str, Handler]:
     """This project's Lambda handlers by local ARN and by flow placeholder (imported, not started)."""
+    from lambdas.voice_login.fulfillment import handler as voice_login
     from lambdas.voice_otp.prompt import handler as prompt
 
-    return {PROMPT_FUNCTION_ARN: prompt, "${VoiceOtpPromptFunctionArn}": prompt}
+    return {PROMPT_FUNCTION_ARN: prompt, "${VoiceOtpPromptFunctionArn}": prompt,
+            VOICE_LOGIN_BOT_REFERENCE: voice_login, VOICE_LOGIN_BOT_NAME: voice_login}
+
+
+def project_bots() -> dict[str, Path]:
+    """This project's bot files by the reference its flows use for them."""
+    return {VOICE_LOGIN_BOT_REFERENCE: VOICE_LOGIN_BOT}
 
 
 @dataclass
@@ -60,6 +78,8 @@ class LocalRuntime:
         self.phones: dict[str, Phone] = {}
         self.rung: list[RungCall] = []
         self.resources: Resources
+        self.voice_login: VoiceLoginResources
+        self.outbox = SmsOutbox()
         self.connect: ConnectState
         self._connect_api: ConnectApiServer
 
@@ -75,8 +95,13 @@ class LocalRuntime:
                 phone_numbers={self.resources.source_number},
             )
             self._connect_api = ConnectApiServer(self.connect).start()
-            self.aws.set_env({**self.resources.function_env, "AWS_ENDPOINT_URL_CONNECT": self._connect_api.endpoint})
+            self.voice_login = create_voice_login_resources(
+                otp=self._otp, otp_table=self.resources.table_name, hmac_secret_arn=self.resources.secret_arn)
+            self.aws.set_env({**self.resources.function_env, **self.voice_login.function_env,
+                              "AWS_ENDPOINT_URL_CONNECT": self._connect_api.endpoint})
             seed_user(self.resources, self.demo_user)
+            for customer in (Customer(), OTHER_CUSTOMER):
+                seed_customer(self.voice_login, customer)
             self.phone(self.demo_user.phone_number)
             self.clock.install()
             reset_lambda_state()
@@ -164,6 +189,10 @@ class LocalRuntime:
             delivered.append(RungCall(request=request, call=call, result=result))
         self.rung.extend(delivered)
         return delivered
+
+    def deliver_sms(self) -> list[OutboxMessage]:
+        """Hand every SMS SNS accepted since the last call to the phone with its number."""
+        return self.outbox.deliver(self.phones, at=self.clock.now())
 
     def _lambda(self, reference: str) -> Handler:
         handler = self.handlers.get(reference)

@@ -70,9 +70,16 @@ def _table(ddb: Any, shape: TableShape, name: str, *, ttl: bool = True) -> str:
     return name
 
 
-def create_voice_login_resources(*, sms_provider: str = "sns",
-                                 otp: dict[str, int] | None = None) -> VoiceLoginResources:
-    """The phone-banking pool and client, the client-secret and HMAC secrets, the four tables, the signing key."""
+def create_voice_login_resources(
+    *, sms_provider: str = "sns", otp: dict[str, int] | None = None, otp_table: str | None = None,
+    hmac_secret_arn: str | None = None,
+) -> VoiceLoginResources:
+    """The phone-banking pool and client, the client-secret and HMAC secrets, the four tables, the signing key.
+
+    ``otp_table`` and ``hmac_secret_arn`` share the voice OTP's (the local runtime has one process-wide
+    environment, so both capabilities read the same ``OTP_TABLE_NAME``; their keys never collide: usernames
+    there, customer ids here). Deployed, each stack has its own.
+    """
     suffix = uuid.uuid4().hex[:8]
     ddb, kms, sm, idp = (_client(s) for s in ("dynamodb", "kms", "secretsmanager", "cognito-idp"))
     pool_id = idp.create_user_pool(PoolName=f"sim-phone-banking-{suffix}",
@@ -84,8 +91,8 @@ def create_voice_login_resources(*, sms_provider: str = "sns",
     client_secret_arn = sm.create_secret(Name=f"sim-phone-banking-client-{suffix}",
                                          SecretString=json.dumps({"clientSecret": client["ClientSecret"]}))["ARN"]
     alphabet = string.ascii_letters + string.digits
-    hmac_arn = sm.create_secret(Name=f"sim-voice-login-hmac-{suffix}",
-                                SecretString="".join(secrets.choice(alphabet) for _ in range(64)))["ARN"]
+    hmac_arn = hmac_secret_arn or sm.create_secret(
+        Name=f"sim-voice-login-hmac-{suffix}", SecretString="".join(secrets.choice(alphabet) for _ in range(64)))["ARN"]
     key_id = kms.create_key(Description="sim voice-login grant signing key", KeyUsage="SIGN_VERIFY",
                             KeySpec="ECC_NIST_P256")["KeyMetadata"]["Arn"]
     resources = VoiceLoginResources(
@@ -94,7 +101,7 @@ def create_voice_login_resources(*, sms_provider: str = "sns",
         accounts_table=_table(ddb, ACCOUNTS_TABLE, f"sim-accounts-{suffix}", ttl=False),
         grants_table=_table(ddb, GRANTS_TABLE, f"sim-grants-{suffix}"),
         sessions_table=_table(ddb, SESSIONS_TABLE, f"sim-sessions-{suffix}"),
-        otp_table=_table(ddb, OTP_TABLE, f"sim-voice-login-otp-{suffix}"),
+        otp_table=otp_table or _table(ddb, OTP_TABLE, f"sim-voice-login-otp-{suffix}"),
     )
     resources.function_env = {
         "PHONE_BANKING_CLIENT_ID": client["ClientId"],
