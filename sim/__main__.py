@@ -73,8 +73,24 @@ def _demo(args: argparse.Namespace) -> int:
         print("--- 2. wrong codes, sign-in after sign-in, until the account locks ---")
         outcomes = lockout_demo(runtime)
     locked = outcomes[-1].error is not None and "Too many failed attempts" in outcomes[-1].error.message
-    print("\n=== demo", "passed" if ok.ok and locked else "FAILED", "===")
-    return 0 if ok.ok and locked else 1
+    print("\n--- 3. voice login: PIN by phone, a single-use link by text, an authorised user added on the page ---")
+    login = _voice_login_demo()
+    passed = ok.ok and locked and login
+    print("\n=== demo", "passed" if passed else "FAILED", "===")
+    return 0 if passed else 1
+
+
+def _voice_login_demo() -> bool:
+    """Play sim/demos/voice_login.yaml and print its transcript."""
+    from sim.scripts import ScriptFailure, load_script, run_script
+
+    try:
+        result = run_script(load_script(Path(__file__).parent / "demos" / "voice_login.yaml"))
+    except ScriptFailure as exc:
+        print(exc)
+        return False
+    print(result.transcript)
+    return True
 
 
 def _script(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -44,11 +45,21 @@ def reset_lambda_state() -> None:
 
 def project_handlers() -> dict[str, Handler]:
     """This project's Lambda handlers by local ARN and by flow placeholder (imported, not started)."""
-    from lambdas.voice_login.fulfillment import handler as voice_login
     from lambdas.voice_otp.prompt import handler as prompt
 
+    voice_login = _imported_on_first_call("lambdas.voice_login.fulfillment")
     return {PROMPT_FUNCTION_ARN: prompt, "${VoiceOtpPromptFunctionArn}": prompt,
             VOICE_LOGIN_BOT_REFERENCE: voice_login, VOICE_LOGIN_BOT_NAME: voice_login}
+
+
+def _imported_on_first_call(module: str) -> Handler:
+    """``module.handler``, imported when first invoked: as a Lambda container would, after the runtime's
+    environment is set (its logger then reads the runtime's log level, not the default)."""
+
+    def invoke(event: dict[str, Any], context: Any) -> Any:
+        return importlib.import_module(module).handler(event, context)
+
+    return invoke
 
 
 def project_bots() -> dict[str, Path]:
