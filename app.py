@@ -15,16 +15,20 @@ from cdk_nag import AwsSolutionsChecks, PCIDSS321Checks
 
 from stacks.config import (
     CONTACT_CENTRE_CONTEXT_KEYS,
+    VOICE_LOGIN_CONTEXT_KEYS,
     VOICE_OTP_CONTEXT_KEYS,
     ContextError,
     parse_contact_centre_config,
+    parse_voice_login_config,
     parse_voice_otp_config,
 )
 from stacks.contact_centre_stack import contact_centre
+from stacks.voice_login_stack import VoiceLoginStack
 from stacks.voice_otp_stack import VoiceOtpStack
 
 ROOT = Path(__file__).resolve().parent
 VOICE_OTP_STACK = "VoiceOtp"
+VOICE_LOGIN_STACK = "VoiceLogin"
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -48,6 +52,10 @@ def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = 
         connect=connect,
         description="Voice-call OTP for Cognito custom auth, delivered by Amazon Connect (C2)",
     )
+    voice_login = parse_voice_login_config(context_of(VOICE_LOGIN_CONTEXT_KEYS))
+    if voice_login is not None:  # built once the page's URL is known (-c voiceLoginPageUrl=https://...)
+        VoiceLoginStack(app, VOICE_LOGIN_STACK, config=voice_login, connect=connect,
+                        description="Voice login with a scoped, single-use SMS link (C1)")
     add_compliance_checks(app)
     return app
 
