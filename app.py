@@ -16,19 +16,23 @@ from cdk_nag import AwsSolutionsChecks, PCIDSS321Checks
 from stacks.config import (
     CONTACT_CENTRE_CONTEXT_KEYS,
     SECURE_INPUT_CONTEXT_KEYS,
+    VOICE_LOGIN_CONTEXT_KEYS,
     VOICE_OTP_CONTEXT_KEYS,
     ContextError,
     parse_contact_centre_config,
     parse_secure_input_config,
+    parse_voice_login_config,
     parse_voice_otp_config,
 )
 from stacks.contact_centre_stack import contact_centre
 from stacks.secure_input_stack import SecureInputStack
+from stacks.voice_login_stack import VoiceLoginStack
 from stacks.voice_otp_stack import VoiceOtpStack
 
 ROOT = Path(__file__).resolve().parent
 VOICE_OTP_STACK = "VoiceOtp"
 SECURE_INPUT_STACK = "SecureInput"
+VOICE_LOGIN_STACK = "VoiceLogin"
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -59,6 +63,10 @@ def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = 
         connect_refs=connect,
         description="Encrypted caller input: card number and ZIP sealed at capture, operator decrypt audited (C3)",
     )
+    voice_login = parse_voice_login_config(context_of(VOICE_LOGIN_CONTEXT_KEYS))
+    if voice_login is not None:  # built once the page's URL is known (-c voiceLoginPageUrl=https://...)
+        VoiceLoginStack(app, VOICE_LOGIN_STACK, config=voice_login, connect=connect,
+                        description="Voice login with a scoped, single-use SMS link (C1)")
     add_compliance_checks(app)
     return app
 

@@ -181,13 +181,28 @@ def _demo(args: argparse.Namespace) -> int:
         out("--- 2. wrong codes, sign-in after sign-in, until the account locks ---")
         outcomes = lockout_demo(runtime, say=out)
     locked = outcomes[-1].error is not None and "Too many failed attempts" in outcomes[-1].error.message
-    out("\n--- 3. a caller gives a card number and ZIP; only ciphertext is kept; an operator decrypts ---")
+    out("\n--- 3. voice login: PIN by phone, a single-use link by text, an authorised user added on the page ---")
+    login = _voice_login_demo()
+    out("\n--- 4. a caller gives a card number and ZIP; only ciphertext is kept; an operator decrypts ---")
     from sim.secure_input_demo import secure_input_demo
 
     sealed = secure_input_demo(say=out)
-    passed = ok.ok and locked and sealed
+    passed = ok.ok and locked and login and sealed
     out("\n=== demo", "passed" if passed else "FAILED", "===")
     return 0 if passed else FAILED
+
+
+def _voice_login_demo() -> bool:
+    """Play sim/demos/voice_login.yaml and print its transcript."""
+    from sim.scripts import ScriptFailure, load_script, run_script
+
+    try:
+        result = run_script(load_script(Path(__file__).parent / "demos" / "voice_login.yaml"))
+    except ScriptFailure as exc:
+        out(str(exc))
+        return False
+    out(str(result.transcript))
+    return True
 
 
 def _script(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -14,6 +15,14 @@ from sim.aws.connect_api import ConnectApiServer, ConnectQuotas, ConnectState, O
 from sim.aws.embedded import EmbeddedAws
 from sim.aws.resources import PROMPT_FUNCTION_ARN, DemoUser, Resources, create_resources, seed_user
 from sim.aws.secure_input import SecureInputResources, create_secure_input_resources, secure_input_handlers
+from sim.aws.sms_outbox import OutboxMessage, SmsOutbox
+from sim.aws.voice_login_resources import (
+    OTHER_CUSTOMER,
+    Customer,
+    VoiceLoginResources,
+    create_voice_login_resources,
+    seed_customer,
+)
 from sim.clock import SimClock
 from sim.cognito.driver import CustomAuthDriver, MotoUserPool, Triggers
 from sim.connect import CallResult, ContactData, FlowInterpreter, load_flow
@@ -22,6 +31,9 @@ from sim.phone import Call, Phone
 
 REPO = Path(__file__).resolve().parent.parent
 OUTBOUND_FLOW = REPO / "contact_flows" / "outbound_voice_otp.json"
+VOICE_LOGIN_BOT = REPO / "bots" / "voice_login.json"
+VOICE_LOGIN_BOT_REFERENCE = "${VoiceLoginBotAliasArn}"
+VOICE_LOGIN_BOT_NAME = "VoiceLoginBot"
 Handler = Callable[[dict[str, Any], Any], Any]
 
 
@@ -36,7 +48,24 @@ def project_handlers() -> dict[str, Handler]:
     """This project's Lambda handlers by local ARN and by flow placeholder (imported, not started)."""
     from lambdas.voice_otp.prompt import handler as prompt
 
-    return {PROMPT_FUNCTION_ARN: prompt, "${VoiceOtpPromptFunctionArn}": prompt, **secure_input_handlers()}
+    voice_login = _imported_on_first_call("lambdas.voice_login.fulfillment")
+    return {PROMPT_FUNCTION_ARN: prompt, "${VoiceOtpPromptFunctionArn}": prompt, **secure_input_handlers(),
+            VOICE_LOGIN_BOT_REFERENCE: voice_login, VOICE_LOGIN_BOT_NAME: voice_login}
+
+
+def _imported_on_first_call(module: str) -> Handler:
+    """``module.handler``, imported when first invoked: as a Lambda container would, after the runtime's
+    environment is set (its logger then reads the runtime's log level, not the default)."""
+
+    def invoke(event: dict[str, Any], context: Any) -> Any:
+        return importlib.import_module(module).handler(event, context)
+
+    return invoke
+
+
+def project_bots() -> dict[str, Path]:
+    """This project's bot files by the reference its flows use for them."""
+    return {VOICE_LOGIN_BOT_REFERENCE: VOICE_LOGIN_BOT}
 
 
 @dataclass
@@ -64,6 +93,8 @@ class LocalRuntime:
         self.rung: list[RungCall] = []
         self.resources: Resources
         self.secure_input: SecureInputResources
+        self.voice_login: VoiceLoginResources
+        self.outbox = SmsOutbox()
         self.connect: ConnectState
         self._connect_api: ConnectApiServer
 
@@ -82,9 +113,14 @@ class LocalRuntime:
             )
             self._connect_api = ConnectApiServer(self.connect).start()
             self.secure_input = create_secure_input_resources(sts_endpoint=self.aws.endpoint)
+            self.voice_login = create_voice_login_resources(
+                otp=self._otp, otp_table=self.resources.table_name, hmac_secret_arn=self.resources.secret_arn)
             self.aws.set_env({**self.resources.function_env, **self.secure_input.function_env,
+                              **self.voice_login.function_env,
                               "AWS_ENDPOINT_URL_CONNECT": self._connect_api.endpoint})
             seed_user(self.resources, self.demo_user)
+            for customer in (Customer(), OTHER_CUSTOMER):
+                seed_customer(self.voice_login, customer)
             self.phone(self.demo_user.phone_number)
             self.clock.install()
             reset_lambda_state()
@@ -174,6 +210,10 @@ class LocalRuntime:
             delivered.append(RungCall(request=request, call=call, result=result))
         self.rung.extend(delivered)
         return delivered
+
+    def deliver_sms(self) -> list[OutboxMessage]:
+        """Hand every SMS SNS accepted since the last call to the phone with its number."""
+        return self.outbox.deliver(self.phones, at=self.clock.now())
 
     def _lambda(self, reference: str) -> Handler:
         handler = self.handlers.get(reference)

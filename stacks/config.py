@@ -75,6 +75,7 @@ CONTACT_CENTRE_CONTEXT_KEYS = (
     "connectPhoneNumberCountry",
 )
 VOICE_OTP_CONTEXT_KEYS = ("otp", "authPasswordless", "wafRateLimit")
+VOICE_LOGIN_CONTEXT_KEYS = ("voiceLoginPageUrl", "voiceLoginGrantTtlSeconds", "smsProvider", "otp")
 
 # Requests per source IP per 5 minutes that the user pool's web ACL lets through before blocking. One
 # sign-in is 2-5 Cognito API calls (InitiateAuth, one to three answers, a resend), so 100 leaves room for
@@ -264,3 +265,39 @@ def parse_secure_input_config(context: Mapping[str, Any]) -> SecureInputConfig:
     return SecureInputConfig(operator_principal=_matching(
         context, "secureInputOperatorPrincipal", _PRINCIPAL_ARN,
         "an IAM principal ARN (arn:aws:iam::123456789012:role/PaymentsSupervisors)"))
+@dataclass(frozen=True)
+class VoiceLoginConfig:
+    """What the voice-login stack needs from the context, beyond the contact centre."""
+
+    page_url: str            # where the SMS link opens (the page's https URL; the grant goes in its fragment)
+    grant_ttl_seconds: int   # how long a link works (60..900)
+    sms_provider: str        # sns | twilio
+    otp: OtpPolicy           # PIN failure lockout and link send limits (the same ``otp`` context as voice OTP)
+
+    @property
+    def page_origin(self) -> str:
+        """The page's origin (scheme://host[:port]), the only one the API's CORS admits."""
+        scheme, rest = self.page_url.split("://", 1)
+        return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+_PAGE_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$")
+
+
+def parse_voice_login_config(context: Mapping[str, Any]) -> VoiceLoginConfig | None:
+    """The voice-login configuration, or None when ``voiceLoginPageUrl`` is not set (the stack is not built)."""
+    if _blank(context.get("voiceLoginPageUrl")):
+        return None
+    page_url = _matching(context, "voiceLoginPageUrl", _PAGE_URL,
+                         "the https URL of the voice-login page, with no query or fragment")
+    raw_ttl = context.get("voiceLoginGrantTtlSeconds")
+    ttl = 600 if _blank(raw_ttl) else raw_ttl
+    if isinstance(ttl, str) and ttl.strip().isdigit():
+        ttl = int(ttl)
+    if isinstance(ttl, bool) or not isinstance(ttl, int) or not 60 <= ttl <= 900:
+        raise ContextError(f"context key 'voiceLoginGrantTtlSeconds' must be an integer 60..900, got {raw_ttl!r}")
+    provider = context.get("smsProvider") or "sns"
+    if provider not in ("sns", "twilio"):
+        raise ContextError(f"context key 'smsProvider' must be sns or twilio, got {provider!r}")
+    return VoiceLoginConfig(page_url=page_url, grant_ttl_seconds=ttl, sms_provider=provider,
+                            otp=_otp_policy(context))

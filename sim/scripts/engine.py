@@ -246,8 +246,23 @@ class _Conversation:
         elif isinstance(step, Advance):
             self.world.advance(step.seconds)
         elif isinstance(step, OpenLink):
-            self.fail(step, "open_link is not available until the web page exists (a later issue adds it)")
+            self._open_link(step)
 
+    def _open_link(self, step: OpenLink) -> None:
+        """Open the latest SMS's link as the page does; check what it shows before and after submitting."""
+        visit = step.visit
+        try:
+            shown, submitted = self.world.open_link(visit)
+        except LookupError as exc:
+            self.fail(step, str(exc))
+        if visit.expect is not None and not visit.expect.search(shown):
+            self.fail(step, f"expected the page to show /{visit.expect.pattern}/ but it shows {shown!r}")
+        if visit.expect_after is not None:
+            if submitted is None:
+                self.fail(step, "expect_after needs a form to submit (give fill: or submit:)")
+            if not visit.expect_after.search(submitted):
+                self.fail(step, f"expected the page to show /{visit.expect_after.pattern}/ after submitting, "
+                                f"but it shows {submitted!r}")
 
     def _match(self, step: PatternStep, found: str | None, wanted: str, absent: str, other: str) -> None:
         """Fail unless ``found`` is there and matches: "expected WANTED /re/ ABSENT" or "... OTHER 'found'"."""

@@ -64,3 +64,16 @@ class CallerHungUp(Event):
     def line(self) -> str:
         """One transcript line."""
         return f"{_NOTE} the caller hung up"
+
+
+@dataclass(frozen=True)
+class LinkOpened(Event):
+    """The caller opened the link in an SMS: what the page showed, and after submitting the form."""
+
+    shown: str
+    submitted: str | None = None
+
+    def line(self) -> str:
+        """One transcript line."""
+        after = f"; submitted: {self.submitted}" if self.submitted is not None else ""
+        return f"{_PHONE} opens the link: {self.shown}{after}"

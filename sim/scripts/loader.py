@@ -20,6 +20,7 @@ from lambdas.common.core.phone import E164
 from lambdas.common.core.substitution import placeholder_name
 from sim.connect import Flow, FlowDefinitionError, PlaceholderError, load_flow
 from sim.lex import BotDefinition, LexEmulatorError, load_bot
+from sim.scripts.link_visit import TAMPERS
 from sim.scripts.model import (
     CALL_ONLY,
     DEFAULT_CALLER,
@@ -50,7 +51,7 @@ HEADER_KEYS = (
     "call", "chat", "description", "bots", "code_hooks", "substitutions", "caller", "attributes",
     "session_attributes", "locale", "aws", "steps",
 )  # fmt: skip
-LINK_KEYS = ("link", "expect", "fill", "submit", "expect_after")
+LINK_KEYS = ("link", "expect", "fill", "submit", "expect_after", "tamper")
 DTMF = re.compile(r"[0-9*#]+")
 _LOCALE = re.compile(r"[a-z]{2}[-_][A-Z]{2}")
 _HANDLER = re.compile(r"(?P<module>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):(?P<function>[A-Za-z_]\w*)")
@@ -394,8 +395,11 @@ class _Loader:
                  for name in ("link", "expect", "expect_after") if name in entries}
         fill = self.str_map(entries, "fill", prefix=f"{field}.")
         submit = self.text(entries["submit"][1], f"{field}.submit") if "submit" in entries else None
+        tamper = self.text(entries["tamper"][1], f"{field}.tamper") if "tamper" in entries else None
+        if tamper is not None and tamper not in TAMPERS:
+            raise self.error(entries["tamper"][1], f"{field}.tamper", "one of " + ", ".join(TAMPERS))
         visit = LinkVisit(link=regex.get("link"), expect=regex.get("expect"), fill=fill, submit=submit,
-                          expect_after=regex.get("expect_after"))
+                          expect_after=regex.get("expect_after"), tamper=tamper)
         return OpenLink(line=line, visit=visit)
 
     # -- values -------------------------------------------------------------------------------------

@@ -161,6 +161,7 @@ class LinkVisit:
     fill: Mapping[str, str] = field(default_factory=dict)  # form field -> value
     submit: str | None = None  # the button to press
     expect_after: re.Pattern[str] | None = None  # the page shows this after submitting
+    tamper: str | None = None  # edit the link first: signature, scope or customer (sim.scripts.link_visit)
 
 
 @dataclass(frozen=True)

@@ -7,19 +7,21 @@ the script does not map itself (so this project's handler runs), or ``aws: true`
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterable
 from contextlib import ExitStack, suppress
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.clock import SimClock
 from sim.connect import ContactData, FlowInterpreter, InvalidSsml, Transcript, ssml_to_text
 from sim.connect.transcript import AttributeSet
-from sim.lex import BotDefinition, CodeHook, LexRuntime
+from sim.lex import BotDefinition, CodeHook, LexRuntime, load_bot
 from sim.phone import Call, Phone, Sms
-from sim.scripts.events import CallReceived, ClockAdvanced, SmsReceived
+from sim.scripts.events import CallReceived, ClockAdvanced, LinkOpened, SmsReceived
 from sim.scripts.loader import aliases
-from sim.scripts.model import Handler, Script
+from sim.scripts.model import Handler, LinkVisit, Script
 from sim.scripts.redact import Redactor
 
 if TYPE_CHECKING:
@@ -61,6 +63,12 @@ class World:
                 self._hooks[script.chat_bot.name] = script.code_hooks[0].handler
         for ref in script.bots:
             bots.update(dict.fromkeys(self._aliases(ref.reference), ref.bot))
+        if script.flow is not None:  # the project's own bots, under the references its flows use
+            used = {str((action.parameters.get("LexV2Bot") or {}).get("AliasArn"))
+                    for action in script.flow.actions.values() if action.type == "ConnectParticipantWithLexBot"}
+            for reference, path in _project_bots().items():
+                if reference not in bots and reference in used:
+                    bots[reference] = load_bot(path)
         self._bots = bots
         self._bots_by_name = {bot.name: bot for bot in bots.values()}
         self.lex = LexRuntime(bots=bots, code_hooks=self._bot_hook, clock=self.clock.now)
@@ -195,7 +203,10 @@ class World:
         """Ring the calls the runtime has queued, and note every new SMS and call in the transcript."""
         if self._runtime is not None:
             self._runtime.ring_pending_calls()
+            self._runtime.deliver_sms()
         for sms in self.phone.sms[self._recorded_sms :]:
+            for grant in re.findall(r"#grant=(\S+)", sms.body):  # a link's grant is a bearer secret
+                self.redact.add("grant", grant)
             self.transcript.add(SmsReceived(_PHONE_BLOCK, sender=sms.sender, body=sms.body))
         for call in self.phone.calls[self._recorded_calls :]:
             self.transcript.add(CallReceived(_PHONE_BLOCK, call.caller_id, call.words, tuple(call.pressed)))
@@ -216,6 +227,32 @@ class World:
             return None
         self._checked_calls += 1
         return self.phone.calls[self._checked_calls - 1]
+
+    def open_link(self, visit: LinkVisit) -> tuple[str, str | None]:
+        """Open the link in the latest SMS as the voice-login page does; what it shows, before and after submitting."""
+        from lambdas.voice_login.api import handler
+        from sim.aws.voice_login_resources import PAGE_ORIGIN
+        from sim.fakes import FakeLambdaContext
+        from sim.scripts.link_visit import LinkProblem, open_page
+
+        self.deliver()
+        if not self.phone.sms:
+            raise LookupError(f"no SMS reached {self.phone.number}: no link to open")
+        self.runtime()
+        links = [link for link in self.phone.sms[-1].links if visit.link is None or visit.link.search(link)]
+        if not links:
+            wanted = f" matching /{visit.link.pattern}/" if visit.link else ""
+            raise LookupError(f"the latest SMS has no link{wanted}")
+        fill = dict(visit.fill) if visit.fill or visit.submit else None
+        try:
+            shown, submitted = open_page(links[0], handler=handler, page_origin=PAGE_ORIGIN, fill=fill,
+                                         context=FakeLambdaContext("voice-login-api", timeout_seconds=10),
+                                         tamper_with=visit.tamper)
+        except LinkProblem as exc:
+            raise LookupError(str(exc)) from None
+        after = submitted.text() if submitted is not None else None
+        self.transcript.add(LinkOpened(_PHONE_BLOCK, shown=shown.text(), submitted=after))
+        return shown.text(), after
 
     def advance(self, seconds: float) -> None:
         """Let simulated time pass (the Lambdas read this clock once the runtime runs)."""
@@ -252,6 +289,13 @@ def _project_handlers() -> dict[str, Handler]:
     from sim.local_runtime import project_handlers
 
     return project_handlers()
+
+
+def _project_bots() -> dict[str, Path]:
+    """This project's bot files by reference (importing the runtime module only when asked)."""
+    from sim.local_runtime import project_bots
+
+    return project_bots()
 
 
 def _uses_code_hooks(bot: BotDefinition) -> bool:

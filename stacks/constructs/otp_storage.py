@@ -31,6 +31,11 @@ VERIFY_ITEM_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:Cond
 VERIFY_KEY_PREFIXES = (otp_table.CHALLENGE_PREFIX, otp_table.USER_PREFIX)
 PROMPT_ITEM_ACTIONS = ("dynamodb:UpdateItem",)  # one conditional update on the call's item, returning it
 PROMPT_KEY_PREFIXES = (otp_table.CONTACT_PREFIX,)
+# A function that issues sends (and so obeys the send limits) and counts attempts at a secret it checks
+# elsewhere (the voice-login PIN): the Create trigger's rights without the per-call code copy.
+SENDER_ITEM_ACTIONS = CREATE_ITEM_ACTIONS
+SENDER_KEY_PREFIXES = (otp_table.CHALLENGE_PREFIX, otp_table.USER_PREFIX, otp_table.DEST_PREFIX,
+                       otp_table.BUDGET_PREFIX)
 ADMIN_ITEM_ACTIONS = ("dynamodb:GetItem", "dynamodb:UpdateItem")  # read and clear one user's failure count
 ADMIN_KEY_PREFIXES = (otp_table.USER_PREFIX,)
 AUDIT_ITEM_ACTIONS = ("dynamodb:PutItem",)  # append-only: conditional puts, no update or delete
@@ -144,6 +149,12 @@ class OtpStorage(Construct):
         self._grant_items(grantee, CREATE_ITEM_ACTIONS, CREATE_KEY_PREFIXES)
         self._grant_hash_secret(grantee)
         self._grant_code_key(grantee, "kms:Encrypt")
+
+    def grant_send_and_count(self, grantee: iam.IGrantable) -> None:
+        """A function that issues sends under the send limits and counts attempts at a secret checked
+        elsewhere (``count_attempt`` / ``reset_failures``): no code key, no ``CONTACT#`` items."""
+        self._grant_items(grantee, SENDER_ITEM_ACTIONS, SENDER_KEY_PREFIXES)
+        self._grant_hash_secret(grantee)
 
     def grant_verify(self, grantee: iam.IGrantable) -> None:
         """The Verify trigger: read the challenge and user, settle them in one transaction, hash the answer."""

@@ -50,3 +50,19 @@ def prompt_must_not_run(event: dict[str, Any], context: Any) -> dict[str, str]:
 def _text(content: str) -> dict[str, str]:
     """A PlainText message."""
     return {"contentType": "PlainText", "content": content}
+
+
+def voice_login_says(outcome: str) -> Any:
+    """A voice-login code hook whose every sign-in ends with ``authOutcome`` = ``outcome`` (flow branches)."""
+
+    def hook(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        intent = {**event["sessionState"]["intent"], "state": "Failed", "slots": {"CustomerId": None, "Pin": None}}
+        return {"sessionState": {"sessionAttributes": {"authOutcome": outcome}, "intent": intent,
+                                 "dialogAction": {"type": "Close"}},
+                "messages": [_text("The sign-in was not accepted.")]}
+
+    return hook
+
+
+voice_login_locked = voice_login_says("locked")
+voice_login_unavailable = voice_login_says("unavailable")

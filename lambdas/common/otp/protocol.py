@@ -33,7 +33,14 @@ class FailureAdministration(Protocol):
     def clear_failures(self, user: str) -> UserStatus: ...
 
 
-class OtpStore(OtpChallenges, SealedCodes, FailureAdministration, Protocol):
+class AttemptCounter(Protocol):
+    """Failures of a secret checked elsewhere (a PIN): counted before the check, reset by a success."""
+
+    def count_attempt(self, user: str, *, known_user: bool = False) -> None: ...
+    def reset_failures(self, user: str) -> None: ...
+
+
+class OtpStore(OtpChallenges, SealedCodes, FailureAdministration, AttemptCounter, Protocol):
     """Everything the DynamoDB store offers."""
 
     policy: OtpPolicy

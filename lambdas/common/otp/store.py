@@ -31,7 +31,7 @@ from botocore.exceptions import ClientError
 from lambdas.common.core import aws, clock
 from lambdas.common.core.phone import validate_e164
 from lambdas.common.otp.codes import CodeHasher, new_code, well_formed
-from lambdas.common.otp.errors import LockedOut, ResendTooSoon, SendBudgetExhausted, SendLimitExceeded
+from lambdas.common.otp.errors import LockedOut, OtpError, ResendTooSoon, SendBudgetExhausted, SendLimitExceeded
 from lambdas.common.otp.model import IssuedOtp, LiveChallenge, SendReceipt, UserStatus, VerifyOutcome
 from lambdas.common.otp.policy import DAY_SECONDS, OtpPolicy
 from lambdas.common.otp.table import (
@@ -428,6 +428,41 @@ class DynamoOtpStore:
             return float("inf")
         remaining = _num(user_state, "locked_until") - now
         return remaining if remaining > 0 else None
+
+    # --- attempts at a secret checked elsewhere (a PIN checked by Cognito) --------------------------------
+
+    def count_attempt(self, user: str, *, known_user: bool = False) -> None:
+        """Count one attempt as a failure *before* the secret is checked; raise LockedOut while locked.
+
+        Counting first makes the limit a write condition: parallel attempts each need their own conditional
+        write on the user's count, so no more than ``lockout_threshold`` of them are ever checked before the
+        lockout (set by the write that reaches it). A correct secret then calls :meth:`reset_failures`.
+        AWS calls: 1 DynamoDB read, 1 conditional UpdateItem (repeated only if another attempt moved the count).
+        """
+        user_pk = _user_pk(user)
+        for _ in range(_WRITE_ROUNDS):
+            now = clock.now()
+            (state,) = self._get(user_pk)
+            locked = self._lock_remaining(state, now)
+            if locked is not None:
+                raise LockedOut("too many failed attempts; try again later",
+                                retry_after=None if locked == float("inf") else locked)
+            if self._write_failure_count(user_pk, state, now, known_user):
+                return
+        raise OtpError("concurrent attempts kept moving the failure count; try again", retry_after=1.0)
+
+    def reset_failures(self, user: str) -> None:
+        """A checked success: failures to zero, lockout lifted, and the user is known (the item keeps no TTL).
+
+        Never lifts the failure ceiling, which only an administrator clears. AWS calls: 1 conditional UpdateItem.
+        """
+        try:
+            aws.client("dynamodb").update_item(**_update(
+                self._table, _user_pk(user), "SET #failures = :zero REMOVE #locked_until, #ttl",
+                {":zero": _n(0), ":ceiling": _n(self.policy.failure_ceiling)}, self._below_ceiling()))
+        except ClientError as error:
+            if error.response["Error"]["Code"] != _CONDITION_FAILED:
+                raise
 
     # --- the voice prompt's copy of the code ----------------------------------------------------------
 

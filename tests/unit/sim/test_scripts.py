@@ -366,10 +366,23 @@ def test_advance_moves_the_clock(tmp_path: Path) -> None:
     assert not world.runtime_started
 
 
-def test_open_link_is_validated_now_and_refused_when_run(tmp_path: Path) -> None:
+def test_open_link_without_an_sms_fails_naming_the_phone(tmp_path: Path) -> None:
     error = failure(tmp_path, CHAT + "steps:\n  - open_link:\n      expect: Add\n")
     assert error.line == 3
-    assert "open_link: open_link is not available until the web page exists" in error.problem
+    assert "open_link: no SMS reached +15550100100: no link to open" in error.problem
+
+
+def test_open_link_without_a_link_in_the_sms_fails(tmp_path: Path) -> None:
+    script = load(tmp_path, CHAT + "steps:\n  - open_link: true\n")
+    world = World(script)
+    world.phone.receive_sms("+15550100999", "Your code is 123456", at=0.0)
+    with pytest.raises(ScriptFailure, match="the latest SMS has no link"):
+        run_script(script, world=world)
+
+
+def test_open_link_tamper_must_be_known(tmp_path: Path) -> None:
+    with pytest.raises(ScriptError, match=r"steps\[1\]\.open_link\.tamper: one of signature, scope, customer"):
+        load(tmp_path, CHAT + "steps:\n  - open_link:\n      tamper: header\n")
 
 
 # ---- redaction -------------------------------------------------------------------------------------------
