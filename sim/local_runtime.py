@@ -13,15 +13,24 @@ from sim.aws.atomic import atomic_dynamodb
 from sim.aws.connect_api import ConnectApiServer, ConnectState, OutboundCall
 from sim.aws.embedded import EmbeddedAws
 from sim.aws.resources import PROMPT_FUNCTION_ARN, DemoUser, Resources, create_resources, seed_user
+from sim.aws.sms_outbox import OutboxMessage, SmsOutbox
 from sim.clock import SimClock
 from sim.cognito.driver import CustomAuthDriver, MotoUserPool, Triggers
 from sim.connect import CallResult, ContactData, FlowInterpreter, load_flow
 from sim.fakes import FakeLambdaContext
+from sim.ordering.resources import (
+    BOT_ALIAS_ARN,
+    DemoCustomer,
+    OrderingResources,
+    create_ordering_resources,
+    seed_customer,
+)
 from sim.phone import Call, Phone
 
 REPO = Path(__file__).resolve().parent.parent
 OUTBOUND_FLOW = REPO / "contact_flows" / "outbound_voice_otp.json"
 Handler = Callable[[dict[str, Any], Any], Any]
+ORDERING_BOT_REFERENCES = ("OrderingBot", BOT_ALIAS_ARN, "${OrderingBotAliasArn}")  # the C4 bot's code hook
 
 
 def reset_lambda_state() -> None:
@@ -33,9 +42,11 @@ def reset_lambda_state() -> None:
 
 def project_handlers() -> dict[str, Handler]:
     """This project's Lambda handlers by local ARN and by flow placeholder (imported, not started)."""
+    from lambdas.ordering_bot.hook import handler as ordering_hook
     from lambdas.voice_otp.prompt import handler as prompt
 
-    return {PROMPT_FUNCTION_ARN: prompt, "${VoiceOtpPromptFunctionArn}": prompt}
+    return {PROMPT_FUNCTION_ARN: prompt, "${VoiceOtpPromptFunctionArn}": prompt,
+            **dict.fromkeys(ORDERING_BOT_REFERENCES, ordering_hook)}
 
 
 @dataclass
@@ -60,6 +71,9 @@ class LocalRuntime:
         self.phones: dict[str, Phone] = {}
         self.rung: list[RungCall] = []
         self.resources: Resources
+        self.ordering: OrderingResources
+        self.customer = DemoCustomer()
+        self.sms_outbox = SmsOutbox()
         self.connect: ConnectState
         self._connect_api: ConnectApiServer
 
@@ -75,8 +89,12 @@ class LocalRuntime:
                 phone_numbers={self.resources.source_number},
             )
             self._connect_api = ConnectApiServer(self.connect).start()
-            self.aws.set_env({**self.resources.function_env, "AWS_ENDPOINT_URL_CONNECT": self._connect_api.endpoint})
+            self.ordering = create_ordering_resources()
+            self.aws.set_env({**self.resources.function_env, **self.ordering.function_env,
+                              "AWS_ENDPOINT_URL_CONNECT": self._connect_api.endpoint})
             seed_user(self.resources, self.demo_user)
+            seed_customer(self.ordering, self.customer)
+            self.sms_outbox.take_new()  # moto's SNS backend is process-wide: earlier runtimes' SMS are not ours
             self.phone(self.demo_user.phone_number)
             self.clock.install()
             reset_lambda_state()
@@ -164,6 +182,10 @@ class LocalRuntime:
             delivered.append(RungCall(request=request, call=call, result=result))
         self.rung.extend(delivered)
         return delivered
+
+    def deliver_sms(self) -> list[OutboxMessage]:
+        """Hand every SMS SNS accepted since the last call to the phone with that number (the carrier)."""
+        return self.sms_outbox.deliver(self.phones, at=self.clock.now())
 
     def _lambda(self, reference: str) -> Handler:
         handler = self.handlers.get(reference)

@@ -6,6 +6,7 @@ the script does not map itself (so this project's handler runs), or ``aws: true`
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable
 from contextlib import ExitStack, suppress
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 _NAMESPACE = uuid.UUID("0c1b2d4e-5f60-4a7b-8c9d-5c7269707473")
 _PHONE_BLOCK = "phone"
+_SMS_CODE = re.compile(r"(?<!\d)(\d{6,10})(?!\d)")
 
 
 def plain_words(text: str, *, ssml: bool = False) -> str:
@@ -184,6 +186,7 @@ class World:
         """Ring the calls the runtime has queued, and note every new SMS and call in the transcript."""
         if self._runtime is not None:
             self._runtime.ring_pending_calls()
+            self._runtime.deliver_sms()
         for sms in self.phone.sms[self._recorded_sms :]:
             self.transcript.add(SmsReceived(_PHONE_BLOCK, sender=sms.sender, body=sms.body))
         for call in self.phone.calls[self._recorded_calls :]:
@@ -205,6 +208,29 @@ class World:
             return None
         self._checked_calls += 1
         return self.phone.calls[self._checked_calls - 1]
+
+    def latest_sms_code(self) -> str | None:
+        """The one-time code (6 to 10 digits) in the latest SMS on the caller's phone."""
+        self.deliver()
+        for sms in reversed(self.phone.sms):
+            found = _SMS_CODE.search(sms.body)
+            if found:
+                return found[1]
+        return None
+
+    def encrypt_pin(self, code: str) -> str:
+        """``code`` as the ordering chat page sends it: KMS-encrypted for this chat session, base64."""
+        import base64
+
+        import boto3
+
+        from lambdas.ordering_bot.pin import encryption_context
+
+        key = self.runtime().ordering.pin_key_arn
+        blob = boto3.session.Session().client("kms").encrypt(
+            KeyId=key, Plaintext=code.encode(), EncryptionContext=encryption_context(self.contact_id),
+        )["CiphertextBlob"]
+        return base64.b64encode(blob).decode()
 
     def advance(self, seconds: float) -> None:
         """Let simulated time pass (the Lambdas read this clock once the runtime runs)."""
