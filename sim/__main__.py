@@ -73,8 +73,13 @@ def _demo(args: argparse.Namespace) -> int:
         print("--- 2. wrong codes, sign-in after sign-in, until the account locks ---")
         outcomes = lockout_demo(runtime)
     locked = outcomes[-1].error is not None and "Too many failed attempts" in outcomes[-1].error.message
-    print("\n=== demo", "passed" if ok.ok and locked else "FAILED", "===")
-    return 0 if ok.ok and locked else 1
+    print("\n=== The OTP-gated ordering chat bot (C4), on the local runtime ===\n")
+    from sim.ordering.scenario import ordering_demo
+
+    ordered = ordering_demo(first=3)
+    passed = ok.ok and locked and ordered
+    print("\n=== demo", "passed" if passed else "FAILED", "===")
+    return 0 if passed else 1
 
 
 def _script(args: argparse.Namespace) -> int:
