@@ -15,16 +15,20 @@ from cdk_nag import AwsSolutionsChecks, PCIDSS321Checks
 
 from stacks.config import (
     CONTACT_CENTRE_CONTEXT_KEYS,
+    ORDERING_BOT_CONTEXT_KEYS,
     VOICE_OTP_CONTEXT_KEYS,
     ContextError,
     parse_contact_centre_config,
+    parse_ordering_bot_config,
     parse_voice_otp_config,
 )
 from stacks.contact_centre_stack import contact_centre
+from stacks.ordering_bot_stack import OrderingBotStack
 from stacks.voice_otp_stack import VoiceOtpStack
 
 ROOT = Path(__file__).resolve().parent
 VOICE_OTP_STACK = "VoiceOtp"
+ORDERING_BOT_STACK = "OrderingBot"
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -47,6 +51,12 @@ def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = 
         config=parse_voice_otp_config(context_of(VOICE_OTP_CONTEXT_KEYS)),
         connect=connect,
         description="Voice-call OTP for Cognito custom auth, delivered by Amazon Connect (C2)",
+    )
+    OrderingBotStack(
+        app,
+        ORDERING_BOT_STACK,
+        config=parse_ordering_bot_config(context_of(ORDERING_BOT_CONTEXT_KEYS)),
+        description="OTP-gated food-ordering chat bot on Lex V2 with SMS codes (C4)",
     )
     add_compliance_checks(app)
     return app
