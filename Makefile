@@ -12,7 +12,7 @@ WHEELS := .cache/lambda-wheels
 SYNTH_CONTEXT ?= -c connectInstanceArn=arn:aws:connect:us-east-1:123456789012:instance/11111111-2222-3333-4444-555555555555 \
                  -c connectSourcePhoneNumber=+15555550100
 
-.PHONY: venv wheels demo test lint synth bench clean
+.PHONY: venv wheels demo test lint synth bench clean web
 
 $(STAMP): $(REQS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ wheels: $(WHEELS)/.stamp
 
 synth: venv wheels    ## CloudFormation templates with the cdk-nag packs (offline once wheels are cached)
 	$(BIN)/python app.py $(SYNTH_CONTEXT)
+
+web:                  ## rebuild the ordering chat page's committed bundle (web/ordering_chat/dist) from npm
+	cd web/ordering_chat && npm ci --no-audit --no-fund && npm run build
 
 bench: venv           ## benchmarks (pytest-benchmark)
 	$(BIN)/python -m pytest bench --benchmark-enable -q
