@@ -87,6 +87,8 @@ class ChatServer:
         if found is not None:
             return found
         route = path.split("?", 1)[0]
+        if method == "GET" and route == "/favicon.ico":
+            return 204, {}, b""  # the page has no icon; browsers ask anyway
         if method == "GET" and route == "/config.json":
             return 200, {"Content-Type": "application/json"}, json.dumps(self.config()).encode()
         if method == "GET" and route in STATIC:
