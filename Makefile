@@ -20,7 +20,7 @@ NODE_MIN_MAJOR := 22
 # pytest-xdist: one worker per core; a test file stays on one worker, so each synth fixture runs once.
 XDIST := -n auto --dist loadfile
 
-.PHONY: venv browser wheels demo test test-time node-check lint synth bench audit clean
+.PHONY: venv browser wheels demo test test-time node-check lint synth bench audit clean web
 
 $(STAMP): $(REQS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,9 @@ wheels: $(WHEELS)/.stamp
 
 synth: venv wheels node-check ## CloudFormation templates with the cdk-nag packs (offline once wheels are cached)
 	$(BIN)/python app.py $(SYNTH_CONTEXT)
+
+web:                  ## rebuild the ordering chat page's committed bundle (web/ordering_chat/dist) from npm
+	cd web/ordering_chat && npm ci --no-audit --no-fund && npm run build
 
 bench: venv           ## benchmarks (pytest-benchmark), then the test suite's wall time
 	$(BIN)/python -m pytest bench --benchmark-enable -q

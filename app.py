@@ -15,16 +15,19 @@ from cdk_nag import AwsSolutionsChecks, PCIDSS321Checks
 
 from stacks.config import (
     CONTACT_CENTRE_CONTEXT_KEYS,
+    ORDERING_BOT_CONTEXT_KEYS,
     SECURE_INPUT_CONTEXT_KEYS,
     VOICE_LOGIN_CONTEXT_KEYS,
     VOICE_OTP_CONTEXT_KEYS,
     ContextError,
     parse_contact_centre_config,
+    parse_ordering_bot_config,
     parse_secure_input_config,
     parse_voice_login_config,
     parse_voice_otp_config,
 )
 from stacks.contact_centre_stack import contact_centre
+from stacks.ordering_bot_stack import OrderingBotStack
 from stacks.secure_input_stack import SecureInputStack
 from stacks.voice_login_stack import VoiceLoginStack
 from stacks.voice_otp_stack import VoiceOtpStack
@@ -33,6 +36,7 @@ ROOT = Path(__file__).resolve().parent
 VOICE_OTP_STACK = "VoiceOtp"
 SECURE_INPUT_STACK = "SecureInput"
 VOICE_LOGIN_STACK = "VoiceLogin"
+ORDERING_BOT_STACK = "OrderingBot"
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -67,6 +71,12 @@ def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = 
     if voice_login is not None:  # built once the page's URL is known (-c voiceLoginPageUrl=https://...)
         VoiceLoginStack(app, VOICE_LOGIN_STACK, config=voice_login, connect=connect,
                         description="Voice login with a scoped, single-use SMS link (C1)")
+    OrderingBotStack(
+        app,
+        ORDERING_BOT_STACK,
+        config=parse_ordering_bot_config(context_of(ORDERING_BOT_CONTEXT_KEYS)),
+        description="OTP-gated food-ordering chat bot on Lex V2 with SMS codes (C4)",
+    )
     add_compliance_checks(app)
     return app
 

@@ -187,7 +187,11 @@ def _demo(args: argparse.Namespace) -> int:
     from sim.secure_input_demo import secure_input_demo
 
     sealed = secure_input_demo(say=out)
-    passed = ok.ok and locked and login and sealed
+    out()
+    from sim.ordering.scenario import ordering_demo
+
+    ordered = ordering_demo(first=5, say=out)
+    passed = ok.ok and locked and login and sealed and ordered
     out("\n=== demo", "passed" if passed else "FAILED", "===")
     return 0 if passed else FAILED
 

@@ -27,6 +27,13 @@ from sim.clock import SimClock
 from sim.cognito.driver import CustomAuthDriver, MotoUserPool, Triggers
 from sim.connect import CallResult, ContactData, FlowInterpreter, load_flow
 from sim.fakes import FakeLambdaContext
+from sim.ordering.resources import (
+    BOT_ALIAS_ARN,
+    DemoCustomer,
+    OrderingResources,
+    create_ordering_resources,
+)
+from sim.ordering.resources import seed_customer as seed_ordering_customer
 from sim.phone import Call, Phone
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,6 +42,7 @@ VOICE_LOGIN_BOT = REPO / "bots" / "voice_login.json"
 VOICE_LOGIN_BOT_REFERENCE = "${VoiceLoginBotAliasArn}"
 VOICE_LOGIN_BOT_NAME = "VoiceLoginBot"
 Handler = Callable[[dict[str, Any], Any], Any]
+ORDERING_BOT_REFERENCES = ("OrderingBot", BOT_ALIAS_ARN, "${OrderingBotAliasArn}")  # the C4 bot's code hook
 
 
 def reset_lambda_state() -> None:
@@ -46,11 +54,13 @@ def reset_lambda_state() -> None:
 
 def project_handlers() -> dict[str, Handler]:
     """This project's Lambda handlers by local ARN and by flow placeholder (imported, not started)."""
+    from lambdas.ordering_bot.hook import handler as ordering_hook
     from lambdas.voice_otp.prompt import handler as prompt
 
     voice_login = _imported_on_first_call("lambdas.voice_login.fulfillment")
     return {PROMPT_FUNCTION_ARN: prompt, "${VoiceOtpPromptFunctionArn}": prompt, **secure_input_handlers(),
-            VOICE_LOGIN_BOT_REFERENCE: voice_login, VOICE_LOGIN_BOT_NAME: voice_login}
+            VOICE_LOGIN_BOT_REFERENCE: voice_login, VOICE_LOGIN_BOT_NAME: voice_login,
+            **dict.fromkeys(ORDERING_BOT_REFERENCES, ordering_hook)}
 
 
 def _imported_on_first_call(module: str) -> Handler:
@@ -95,6 +105,8 @@ class LocalRuntime:
         self.secure_input: SecureInputResources
         self.voice_login: VoiceLoginResources
         self.outbox = SmsOutbox()
+        self.ordering: OrderingResources
+        self.customer = DemoCustomer()
         self.connect: ConnectState
         self._connect_api: ConnectApiServer
 
@@ -115,12 +127,15 @@ class LocalRuntime:
             self.secure_input = create_secure_input_resources(sts_endpoint=self.aws.endpoint)
             self.voice_login = create_voice_login_resources(
                 otp=self._otp, otp_table=self.resources.table_name, hmac_secret_arn=self.resources.secret_arn)
+            self.ordering = create_ordering_resources()
             self.aws.set_env({**self.resources.function_env, **self.secure_input.function_env,
-                              **self.voice_login.function_env,
+                              **self.voice_login.function_env, **self.ordering.function_env,
                               "AWS_ENDPOINT_URL_CONNECT": self._connect_api.endpoint})
             seed_user(self.resources, self.demo_user)
             for customer in (Customer(), OTHER_CUSTOMER):
                 seed_customer(self.voice_login, customer)
+            seed_ordering_customer(self.ordering, self.customer)
+            self.outbox.take_new()  # moto's SNS backend is process-wide: earlier runtimes' SMS are not ours
             self.phone(self.demo_user.phone_number)
             self.clock.install()
             reset_lambda_state()

@@ -182,29 +182,29 @@ def _camel(name: str) -> str:
 _OTP_FIELDS = {_camel(field.name): field.name for field in dataclasses.fields(OtpPolicy)}
 
 
-def _otp_policy(context: Mapping[str, Any]) -> OtpPolicy:
-    raw = context.get("otp")
+def _otp_policy(context: Mapping[str, Any], key: str = "otp", policy: type[OtpPolicy] = OtpPolicy) -> OtpPolicy:
+    raw = context.get(key)
     if isinstance(raw, str):
         try:
             raw = json.loads(raw) if raw.strip() else None
         except json.JSONDecodeError:
-            raise ContextError(f"context key 'otp' must be a JSON object, got {raw!r}") from None
+            raise ContextError(f"context key '{key}' must be a JSON object, got {raw!r}") from None
     if raw is None:
-        return OtpPolicy()
+        return policy()
     if not isinstance(raw, Mapping):
-        raise ContextError(f"context key 'otp' must be an object, got {raw!r}")
+        raise ContextError(f"context key '{key}' must be an object, got {raw!r}")
     unknown = sorted(set(raw) - set(_OTP_FIELDS))
     if unknown:
         raise ContextError(
-            f"context key 'otp.{unknown[0]}' is not a policy setting; known: {', '.join(sorted(_OTP_FIELDS))}"
+            f"context key '{key}.{unknown[0]}' is not a policy setting; known: {', '.join(sorted(_OTP_FIELDS))}"
         )
-    values = {_OTP_FIELDS[key]: value for key, value in raw.items()}
+    values = {_OTP_FIELDS[name]: value for name, value in raw.items()}
     try:
-        return OtpPolicy(**values)
+        return policy(**values)
     except ValueError as error:
-        camel = {field: key for key, field in _OTP_FIELDS.items()}
+        camel = {field: name for name, field in _OTP_FIELDS.items()}
         field = next(name for name in values if f"OtpPolicy.{name} " in str(error))
-        raise ContextError(f"context key 'otp.{camel[field]}': {error}") from None
+        raise ContextError(f"context key '{key}.{camel[field]}': {error}") from None
 
 
 def _waf_rate_limit(context: Mapping[str, Any]) -> int:
@@ -238,6 +238,40 @@ def parse_voice_otp_config(context: Mapping[str, Any]) -> VoiceOtpConfig:
         passwordless=_flag(context, "authPasswordless"),
         waf_rate_limit=_waf_rate_limit(context),
     )
+
+
+@dataclass(frozen=True)
+class OrderingBotConfig:
+    """What the ordering-bot stack (C4) needs from the context."""
+
+    otp: OtpPolicy             # defaults to a one-minute code (lambdas.ordering_bot.settings.OrderingOtpPolicy)
+    session_ttl_seconds: int   # the bot's idle session time, and how long a proven session lasts
+    chat_origin: str | None    # where the chat page is served (https://...), for the page's configuration
+
+
+ORDERING_BOT_CONTEXT_KEYS = ("orderingOtp", "orderingSessionTtlSeconds", "orderingChatOrigin")
+_ORIGIN = re.compile(r"^https://[A-Za-z0-9.-]+(:\d{1,5})?$")
+
+
+def parse_ordering_bot_config(context: Mapping[str, Any]) -> OrderingBotConfig:
+    """Validate the raw context values into an :class:`OrderingBotConfig` (ContextError naming the bad key)."""
+    from lambdas.ordering_bot.settings import (
+        DEFAULT_SESSION_TTL_SECONDS,
+        SESSION_TTL_BOUNDS,
+        OrderingOtpPolicy,
+    )
+
+    raw = context.get("orderingSessionTtlSeconds")
+    ttl = DEFAULT_SESSION_TTL_SECONDS if _blank(raw) else raw
+    if isinstance(ttl, str) and ttl.strip().isdigit():
+        ttl = int(ttl)
+    low, high = SESSION_TTL_BOUNDS
+    if isinstance(ttl, bool) or not isinstance(ttl, int) or not low <= ttl <= high:
+        raise ContextError(f"context key 'orderingSessionTtlSeconds' must be an integer {low}..{high}, got {raw!r}")
+    origin = None if _blank(context.get("orderingChatOrigin")) else _matching(
+        context, "orderingChatOrigin", _ORIGIN, "the chat page's https origin (https://chat.example.com)")
+    return OrderingBotConfig(otp=_otp_policy(context, "orderingOtp", OrderingOtpPolicy),
+                             session_ttl_seconds=ttl, chat_origin=origin)
 
 
 def otp_policy_environment(policy: OtpPolicy) -> dict[str, str]:

@@ -9,8 +9,6 @@ once): a delivery error is never a signal that a user exists.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -23,6 +21,7 @@ from lambdas.common.core.logging import get_logger
 from lambdas.common.core.phone import InvalidPhoneNumber, hint, validate_e164
 from lambdas.common.delivery.errors import DeliveryError
 from lambdas.common.delivery.protocol import VoiceCaller
+from lambdas.common.otp.decoy import DeliveryLatency, decoy_number
 from lambdas.common.otp.errors import (
     LockedOut,
     OtpError,
@@ -62,16 +61,7 @@ class Challenge:
     metadata: str
 
 
-class CallLatency:
-    """Moving average of how long Connect takes to accept a call: the decoy path waits as long."""
-
-    def __init__(self, initial: float = 0.15, weight: float = 0.2) -> None:
-        self.value = initial
-        self._weight = weight
-
-    def observe(self, seconds: float) -> None:
-        """Fold one measured call time into the average."""
-        self.value += self._weight * (seconds - self.value)
+CallLatency = DeliveryLatency  # the name the voice method and its tests use
 
 
 class VoiceOtpMethod:
@@ -171,9 +161,7 @@ class VoiceOtpMethod:
 
     def _decoy_number(self, username: str) -> str:
         """A stable, plausible number derived from the username with the HMAC key (never shown in full)."""
-        digest = hmac.new(self._hmac_key(), b"decoy-number:" + username.encode(), hashlib.sha256).digest()
-        digits = str(int.from_bytes(digest[:8], "big")).zfill(20)
-        return f"+1{2 + int(digits[0]) % 8}{digits[1:10]}"
+        return decoy_number(self._hmac_key(), username)
 
 
 def _usable_number(user_attributes: Mapping[str, str]) -> str | None:

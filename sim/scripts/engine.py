@@ -37,6 +37,7 @@ from sim.scripts.model import (
     PatternStep,
     Press,
     Script,
+    SendCode,
     Step,
 )
 from sim.scripts.world import World, plain_words
@@ -179,15 +180,20 @@ class _Conversation:
         """One turn to the bot; a failed turn must be followed by expect_error."""
         bot = self.script.chat_bot
         assert bot is not None
-        assert step.reply is not None
-        text, mode = step.reply, "DTMF" if isinstance(step, Press) else "Text"
+        extra: dict[str, str] = {}
+        if isinstance(step, SendCode):
+            text, extra = self._code_input(step)
+        else:
+            assert step.reply is not None
+            text = step.reply
+        mode = "DTMF" if isinstance(step, Press) else "Text"
         said = ParticipantPressed(_CHAT_BLOCK, digits=text) if mode == "DTMF" else ParticipantSaid(_CHAT_BLOCK, text)
         self.world.transcript.add(said)
         self.turns += 1
         try:
             response = self.world.recognize_text(
                 bot_alias_arn=bot.name, session_id=self.world.contact_id, text=text, input_mode=mode,
-                session_attributes=dict(self.script.attributes) if self.turns == 1 else {},
+                session_attributes={**(dict(self.script.attributes) if self.turns == 1 else {}), **extra},
                 locale_id=self.script.locale,
             )  # fmt: skip
         except LexEmulatorError as exc:
@@ -213,6 +219,17 @@ class _Conversation:
             self.pending.append(heard)
             self.world.transcript.add(SystemSaid(_CHAT_BLOCK, text=content, ssml=ssml, heard=heard, source="lex"))
         self.world.deliver()
+
+    def _code_input(self, step: SendCode) -> tuple[str, dict[str, str]]:
+        """The text (and session attributes) that give the code from the latest SMS, as the step asks."""
+        code = self.world.latest_sms_code()
+        if code is None:
+            self.fail(step, f"no SMS with a code has reached {self.world.phone.number}")
+        if step.wrong:
+            code = code[:-1] + str((int(code[-1]) + 1) % 10)
+        if step.encrypted:
+            return "******", {"encryptedPin": self.world.encrypt_pin(code)}
+        return step.template.replace("{code}", code), {}
 
     # -- the checks both kinds share ----------------------------------------------------------------------
     def _check(self, step: Step, *, idle: str, no_error: str) -> None:

@@ -23,6 +23,7 @@ from sim.lex import BotDefinition, LexEmulatorError, load_bot
 from sim.scripts.link_visit import TAMPERS
 from sim.scripts.model import (
     CALL_ONLY,
+    CHAT_ONLY,
     DEFAULT_CALLER,
     Advance,
     BotRef,
@@ -42,6 +43,7 @@ from sim.scripts.model import (
     Press,
     Say,
     Script,
+    SendCode,
     Silence,
     Step,
 )
@@ -52,6 +54,7 @@ HEADER_KEYS = (
     "session_attributes", "locale", "aws", "steps",
 )  # fmt: skip
 LINK_KEYS = ("link", "expect", "fill", "submit", "expect_after", "tamper")
+SEND_CODE_KEYS = ("say", "encrypted", "wrong")
 DTMF = re.compile(r"[0-9*#]+")
 _LOCALE = re.compile(r"[a-z]{2}[-_][A-Z]{2}")
 _HANDLER = re.compile(r"(?P<module>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*):(?P<function>[A-Za-z_]\w*)")
@@ -338,6 +341,8 @@ class _Loader:
             raise self.error(key, field, f"unknown step {name!r}" + _suggest(name, _STEP_PARSERS))
         if kind == "chat" and name in CALL_ONLY:
             raise self.error(key, f"{field}.{name}", "is for call scripts only")
+        if kind == "call" and name in CHAT_ONLY:
+            raise self.error(key, f"{field}.{name}", "is for chat scripts only")
         return parse(self, value, key.start_mark.line + 1, f"{field}.{name}")
 
     def say(self, node: yaml.Node, line: int, field: str) -> Step:
@@ -380,6 +385,23 @@ class _Loader:
         if not 0 < seconds < float("inf"):
             raise self.error(node, field, "the clock only moves forward: give a positive number of seconds")
         return Advance(line=line, seconds=seconds)
+
+    def send_code(self, node: yaml.Node, line: int, field: str) -> Step:
+        """``send_code: true`` or ``send_code: {say: "my code is {code}", encrypted: true, wrong: true}``."""
+        if isinstance(node, yaml.ScalarNode):
+            self.true(node, field)
+            return SendCode(line=line)
+        entries = self.entries(node, field)
+        for name, (key, _value) in entries.items():
+            if name not in SEND_CODE_KEYS:
+                raise self.error(key, f"{field}.{name}", "unknown key" + _suggest(name, SEND_CODE_KEYS))
+        template = self.text(entries["say"][1], f"{field}.say") if "say" in entries else "{code}"
+        if "{code}" not in template:
+            raise self.error(entries["say"][1], f"{field}.say", "write {code} where the code goes")
+        encrypted = self.flag(entries, "encrypted")
+        if encrypted and "say" in entries:
+            raise self.error(entries["say"][0], f"{field}.say", "an encrypted code is not said: drop say:")
+        return SendCode(line=line, template=template, encrypted=encrypted, wrong=self.flag(entries, "wrong"))
 
     def open_link(self, node: yaml.Node, line: int, field: str) -> Step:
         """``open_link: {link:, expect:, fill:, submit:, expect_after:}`` (or ``open_link: true``)."""
@@ -456,6 +478,7 @@ _STEP_PARSERS: dict[str, Callable[[_Loader, yaml.Node, int, str], Step]] = {
     Advance.KEY: _Loader.advance,
     OpenLink.KEY: _Loader.open_link,
     ExpectAttribute.KEY: _Loader.expect_attribute,
+    SendCode.KEY: _Loader.send_code,
     **{step.KEY: _pattern_parser(step) for step in (Expect, ExpectSms, ExpectCall, ExpectError, ExpectAbsent)},
 }
 

@@ -72,6 +72,22 @@ class Silence(InputStep):
 
 
 @dataclass(frozen=True)
+class SendCode(InputStep):
+    """The user types the code from the latest SMS to their phone (a chat): as text, or KMS-encrypted in the
+    ``encryptedPin`` session attribute (as the ordering chat page sends it); ``wrong`` types a different code."""
+
+    KEY: ClassVar[str] = "send_code"
+    template: str = "{code}"
+    encrypted: bool = False
+    wrong: bool = False
+
+    def describe(self) -> str:
+        """``send_code`` with its options (never the code)."""
+        options = [name for name in ("encrypted", "wrong") if getattr(self, name)]
+        return f"{self.KEY}" + (f" ({', '.join(options)})" if options else "")
+
+
+@dataclass(frozen=True)
 class PatternStep(Step):
     """A step that checks text against a regular expression (searched, case-insensitive)."""
 
@@ -173,6 +189,7 @@ class OpenLink(Step):
 
 
 CALL_ONLY: frozenset[str] = frozenset({Silence.KEY, ExpectHangup.KEY})
+CHAT_ONLY: frozenset[str] = frozenset({SendCode.KEY})
 
 
 @dataclass(frozen=True)

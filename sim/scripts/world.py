@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 _NAMESPACE = uuid.UUID("0c1b2d4e-5f60-4a7b-8c9d-5c7269707473")
 _PHONE_BLOCK = "phone"
+_SMS_CODE = re.compile(r"(?<!\d)(\d{6,10})(?!\d)")
 
 
 def plain_words(text: str, *, ssml: bool = False) -> str:
@@ -253,6 +254,29 @@ class World:
         after = submitted.text() if submitted is not None else None
         self.transcript.add(LinkOpened(_PHONE_BLOCK, shown=shown.text(), submitted=after))
         return shown.text(), after
+
+    def latest_sms_code(self) -> str | None:
+        """The one-time code (6 to 10 digits) in the latest SMS on the caller's phone."""
+        self.deliver()
+        for sms in reversed(self.phone.sms):
+            found = _SMS_CODE.search(sms.body)
+            if found:
+                return found[1]
+        return None
+
+    def encrypt_pin(self, code: str) -> str:
+        """``code`` as the ordering chat page sends it: KMS-encrypted for this chat session, base64."""
+        import base64
+
+        import boto3
+
+        from lambdas.ordering_bot.pin import encryption_context
+
+        key = self.runtime().ordering.pin_key_arn
+        blob = boto3.session.Session().client("kms").encrypt(
+            KeyId=key, Plaintext=code.encode(), EncryptionContext=encryption_context(self.contact_id),
+        )["CiphertextBlob"]
+        return base64.b64encode(blob).decode()
 
     def advance(self, seconds: float) -> None:
         """Let simulated time pass (the Lambdas read this clock once the runtime runs)."""

@@ -70,10 +70,18 @@ KEY_ADMINISTRATION_ACTIONS = (
 )
 
 
-class OtpStorage(Construct):
-    """OTP table (shape from ``lambdas.common.otp.table.OTP_TABLE``), HMAC key secret, data key and code key."""
+# A function that issues codes and checks them itself, keeping no per-call copy (the SMS ordering bot).
+ISSUE_VERIFY_KEY_PREFIXES = (otp_table.CHALLENGE_PREFIX, otp_table.USER_PREFIX, otp_table.DEST_PREFIX,
+                             otp_table.BUDGET_PREFIX)
 
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+
+class OtpStorage(Construct):
+    """OTP table (shape from ``lambdas.common.otp.table.OTP_TABLE``), HMAC key secret, data key and code key.
+
+    ``code_copies=False`` (a channel that hands the code over at once, like SMS) creates no code key.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, code_copies: bool = True) -> None:
         super().__init__(scope, construct_id)
         self.data_key = kms.Key(
             self,
@@ -81,7 +89,7 @@ class OtpStorage(Construct):
             enable_key_rotation=True,
             description="Encrypts the OTP table and the OTP HMAC key secret",
         )
-        self.code_key = kms.Key(
+        self.code_key = None if not code_copies else kms.Key(
             self,
             "CodeKey",
             enable_key_rotation=True,
@@ -124,12 +132,12 @@ class OtpStorage(Construct):
             ),
             removal_policy=RemovalPolicy.RETAIN,
         )
-        for construct, logical_id in (
-            (self.table, TABLE_ID),
-            (self.hash_secret, HASH_SECRET_ID),
-            (self.data_key, DATA_KEY_ID),
-            (self.code_key, CODE_KEY_ID),
-        ):
+        pinned: list[tuple[Construct, str]] = [
+            (self.table, TABLE_ID), (self.hash_secret, HASH_SECRET_ID), (self.data_key, DATA_KEY_ID),
+        ]
+        if self.code_key is not None:
+            pinned.append((self.code_key, CODE_KEY_ID))
+        for construct, logical_id in pinned:
             pin_logical_id(construct, logical_id)
         acknowledge(
             self.hash_secret,
@@ -159,6 +167,12 @@ class OtpStorage(Construct):
     def grant_verify(self, grantee: iam.IGrantable) -> None:
         """The Verify trigger: read the challenge and user, settle them in one transaction, hash the answer."""
         self._grant_items(grantee, VERIFY_ITEM_ACTIONS, VERIFY_KEY_PREFIXES)
+        self._grant_hash_secret(grantee)
+
+    def grant_issue_and_verify(self, grantee: iam.IGrantable) -> None:
+        """A function that issues, refunds and verifies codes it delivers itself (SMS): the Create trigger's item
+        actions without the ``CONTACT#`` copies, the HMAC key, and no use of the code key."""
+        self._grant_items(grantee, CREATE_ITEM_ACTIONS, ISSUE_VERIFY_KEY_PREFIXES)
         self._grant_hash_secret(grantee)
 
     def grant_prompt(self, grantee: iam.IGrantable) -> None:
@@ -219,6 +233,8 @@ class OtpStorage(Construct):
     def _grant_code_key(self, grantee: iam.IGrantable, action: str) -> iam.Grant:
         """``action`` on the code key, in the role's policy AND naming the role in the key policy (the account
         statement delegates no use of this key to IAM)."""
+        if self.code_key is None:
+            raise ValueError("this OTP storage keeps no code copies (code_copies=False)")
         return iam.Grant.add_to_principal_and_resource(
             grantee=grantee,
             actions=[action],
@@ -233,5 +249,7 @@ class OtpStorage(Construct):
         if with_hash_key:
             env["OTP_HASH_SECRET_ARN"] = self.hash_secret.secret_arn
         if with_code_key:
+            if self.code_key is None:
+                raise ValueError("this OTP storage keeps no code copies (code_copies=False)")
             env["OTP_CODE_KEY_ID"] = self.code_key.key_arn  # KMS accepts the ARN as KeyId
         return env

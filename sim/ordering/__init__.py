@@ -1,0 +1,1 @@
+"""The ordering bot (C4) on the local runtime: its resources, and the chat page's loopback server."""
