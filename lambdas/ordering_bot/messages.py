@@ -84,7 +84,7 @@ _ES = Messages(
     too_many_codes="Se han pedido demasiados códigos. Inténtelo más tarde o contacte con soporte.",
     unavailable="Los pedidos no están disponibles en este momento. Inténtelo más tarde.",
     need_email="Para pedir, inicie sesión con el correo electrónico que registró y vuelva a pedirlo.",
-    order_placed="¡Gracias! Su {food} está en camino.",
+    order_placed="¡Gracias! Su pedido ({food}) está en camino.",
     sms="Su código de pedido es {code}. Caduca en {minutes} minuto(s). No lo comparta con nadie.",
 )
 

@@ -227,7 +227,7 @@ def test_spanish_menu_order_and_code(moto_aws: None, monkeypatch: pytest.MonkeyP
     assert "El menú de hoy: pizza, hamburguesa, ensalada, tacos." in said
     assert "le hemos enviado un código por SMS" in chat.say("una hamburguesa")
     assert chat.phone.sms[-1].body.startswith("Su código de pedido es ")
-    assert "Su hamburguesa está en camino" in chat.say(f"mi código es {chat.code()}")
+    assert "Su pedido (hamburguesa) está en camino" in chat.say(f"mi código es {chat.code()}")
 
 
 def test_nothing_secret_is_logged(chat: Chat, lambda_logs: Any) -> None:
