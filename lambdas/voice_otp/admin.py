@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
-
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from typing import TYPE_CHECKING, Any
 
 from lambdas.common.core import aws, clock
 from lambdas.common.core.logging import get_logger
@@ -21,6 +19,9 @@ from lambdas.common.otp.model import UserStatus
 from lambdas.common.otp.settings import otp_settings
 from lambdas.common.otp.table import AUDIT_PREFIX, OTP_TABLE
 from lambdas.voice_otp.wiring import otp_store
+
+if TYPE_CHECKING:  # typing only: the handler never needs Powertools' context class at runtime
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = get_logger("voice_otp_admin")
 ACTIONS = ("status", "clear-failures")

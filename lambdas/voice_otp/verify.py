@@ -5,17 +5,16 @@ https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-verif
 
 from __future__ import annotations
 
-from typing import Any
-
-from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
-    VerifyAuthChallengeResponseTriggerEvent,
-)
-from aws_lambda_powertools.utilities.typing import LambdaContext
+from typing import TYPE_CHECKING, Any
 
 from lambdas.common.core.errors import UNAVAILABLE, UserFacingError
 from lambdas.common.core.logging import get_logger
+from lambdas.events.cognito import VerifyAuthChallengeEvent
 from lambdas.voice_otp.auth_flow import wants_resend
 from lambdas.voice_otp.wiring import voice_otp_method
+
+if TYPE_CHECKING:  # typing only: the handler never needs Powertools' context class at runtime
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = get_logger("verify_auth_challenge")
 
@@ -23,18 +22,17 @@ logger = get_logger("verify_auth_challenge")
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Set ``answerCorrect``; never echoes the answer."""
-    trigger = VerifyAuthChallengeResponseTriggerEvent(event)
-    request = trigger.request
+    trigger = VerifyAuthChallengeEvent(event)
     try:
         correct = voice_otp_method().verify(
             username=trigger.user_name,
-            private_parameters=request.private_challenge_parameters,
-            answer=request.challenge_answer,
-            resend=wants_resend(request.client_metadata),
-            user_not_found=bool(request.user_not_found),
+            private_parameters=trigger.private_challenge_parameters,
+            answer=trigger.challenge_answer,
+            resend=wants_resend(trigger.client_metadata),
+            user_not_found=trigger.user_not_found,
         )
     except Exception:
         logger.exception("verify auth challenge failed")
         raise UserFacingError(UNAVAILABLE, code="InternalError") from None
-    trigger.response.answer_correct = correct
+    trigger.answer(correct=correct)
     return trigger.raw_event
