@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from lambdas.events import (
+from lambdas.events.base import MalformedEventError
+from lambdas.events.cognito import (
     ChallengeResult,
-    ContactFlowEvent,
     CreateAuthChallengeEvent,
     DefineAuthChallengeEvent,
-    MalformedEventError,
     VerifyAuthChallengeEvent,
 )
+from lambdas.events.connect import ContactFlowEvent
 from tests.conftest import load_event
 
 
