@@ -43,7 +43,11 @@ wheels: $(WHEELS)/.stamp
 synth: venv wheels    ## CloudFormation templates with the cdk-nag packs (offline once wheels are cached)
 	$(BIN)/python app.py $(SYNTH_CONTEXT)
 
-bench: venv           ## benchmarks (pytest-benchmark)
+# Cold starts measured from the synthesized assets (bench/results.json, and the README table generated from it),
+# then the AWS calls per sign-in on the local runtime. Not part of `make test`.
+bench: synth          ## benchmarks: handler import time as shipped, AWS calls per sign-in
+	$(BIN)/python -m bench.cold_start --assembly cdk.out
+	$(BIN)/python -m bench.report
 	$(BIN)/python -m pytest bench --benchmark-enable -q
 
 clean:
