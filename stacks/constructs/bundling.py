@@ -44,7 +44,7 @@ EXCLUDED = ("__pycache__", "*.pyc")
 NO_DOCKER = DockerImage.from_registry("local-bundling-only")
 CODE_ROOT = "/var/task"      # where Lambda unpacks the code asset (the paths in its bytecode)
 LAYER_ROOT = "/opt/python"   # where Lambda unpacks a layer's python/ directory
-LAYER_BUILD = "3"            # bump when the layer's build steps change: it is part of the layer's asset hash
+LAYER_BUILD = "4"            # bump when the layer's build steps change: it is part of the layer's asset hash
 
 # The Lambda Python runtime ships boto3 with these dependencies; a layer copy would shadow the runtime's
 # (layers come first on sys.path) and add megabytes, so they are dropped after pip resolves the rest.
@@ -210,6 +210,15 @@ def prune_unimported(site: Path, package_dir: Path) -> list[str]:
     return removed
 
 
+def refresh_records(site: Path) -> None:
+    """Drop the ``RECORD`` lines of files pruning deleted, so each dist-info lists what the layer holds."""
+    for record in sorted(site.glob("*.dist-info/RECORD")):
+        lines = record.read_text().splitlines()
+        kept = [line for line in lines if (site / line.split(",", 1)[0]).exists() or line.startswith("../")]
+        if kept != lines:
+            record.write_text("".join(f"{line}\n" for line in kept))
+
+
 @jsii.implements(ILocalBundling)
 class LayerBundling:
     """Installs ``pins`` into ``<output>/python`` for the Lambda platform, keeps what the code can use, compiles."""
@@ -234,6 +243,7 @@ class LayerBundling:
             )
         remove_distributions(site, RUNTIME_PROVIDED)
         prune_unimported(site, self.package_dir)
+        refresh_records(site)
         compile_tree(site, LAYER_ROOT)
         return True
 

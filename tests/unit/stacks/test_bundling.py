@@ -20,6 +20,7 @@ from stacks.constructs.bundling import (
     layer_hash,
     pip_install_command,
     prune_unimported,
+    refresh_records,
     remove_distributions,
     select_pins,
     target_python,
@@ -172,7 +173,14 @@ def test_powertools_is_pruned_to_what_the_code_can_import_lazy_imports_included(
     (package / "fn" / "__init__.py").write_text("from aws_lambda_powertools.utilities.typing import x\n")
     (package / "fn" / "lazy.py").write_text(
         "def load():\n    from aws_lambda_powertools.utilities import parameters\n    return parameters\n")
+    _dist(site, "aws_lambda_powertools", "3.37.0", {"aws_lambda_powertools/event_handler/api.py": "",
+                                                   "aws_lambda_powertools/logging/__init__.py":
+                                                   "from aws_lambda_powertools.shared import functions\nLogger = 1\n"})
     removed = prune_unimported(site, package)
+    refresh_records(site)
+    record = (site / "aws_lambda_powertools-3.37.0.dist-info" / "RECORD").read_text()
+    assert "aws_lambda_powertools/logging/__init__.py" in record
+    assert "event_handler" not in record
     assert removed == ["aws_lambda_powertools.event_handler", "aws_lambda_powertools.metrics",
                        "aws_lambda_powertools.utilities.parser"]
     kept = {p.relative_to(site / "aws_lambda_powertools").as_posix() for p in site.rglob("*.py")}
