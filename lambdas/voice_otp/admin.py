@@ -13,6 +13,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from lambdas import coldstart  # first: no cyclic GC while the handler imports
 from lambdas.common.core import aws, clock
 from lambdas.common.core.logging import get_logger
 from lambdas.common.otp.model import UserStatus
@@ -83,3 +84,6 @@ def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     )
     logger.info("otp administrator action", extra=record)
     return {"ok": True, "action": action, "username": username, "changed": after != before, **_view(after)}
+
+
+coldstart.loaded()  # last: the handler is imported

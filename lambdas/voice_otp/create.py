@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from lambdas import coldstart  # first: no cyclic GC while the handler imports
 from lambdas.common.core.errors import UNAVAILABLE, UserFacingError
 from lambdas.common.core.logging import get_logger
 from lambdas.events.base import MalformedEventError
@@ -48,3 +49,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     trigger.answer(public=challenge.public_parameters, private=challenge.private_parameters,
                    metadata=challenge.metadata)
     return trigger.raw_event
+
+
+coldstart.loaded()  # last: the handler is imported

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from lambdas import coldstart  # first: no cyclic GC while the handler imports
 from lambdas.common.core.errors import UNAVAILABLE, UserFacingError
 from lambdas.common.core.logging import get_logger
 from lambdas.common.otp.settings import otp_policy
@@ -44,3 +45,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
                "issue_tokens": decision.issue_tokens, "fail": decision.fail_authentication},
     )
     return trigger.raw_event
+
+
+coldstart.loaded()  # last: the handler is imported

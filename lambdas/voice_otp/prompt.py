@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from lambdas import coldstart  # first: no cyclic GC while the handler imports
 from lambdas.common.core.logging import get_logger
 from lambdas.events.base import MalformedEventError
 from lambdas.events.connect import ContactFlowEvent
@@ -60,3 +61,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
         raise PromptUnavailable("no live code for this contact")
     logger.info("prompt served", extra={"contact_id": contact_id})
     return {"prompt": render_prompt(code)}
+
+
+coldstart.loaded()  # last: the handler is imported

@@ -29,8 +29,9 @@ HEAVY = ("aws_encryption_sdk", "twilio", "joserfc", "cryptography", "aiohttp", "
 FORBIDDEN_POWERTOOLS = ("aws_lambda_powertools.utilities.data_classes", "aws_lambda_powertools.event_handler",
                         "aws_lambda_powertools.utilities.parameters")
 NO_AWS_CALLS = ("lambdas.voice_otp.define.handler",)  # handlers that make no AWS call load no AWS SDK
-_PROBE = ("import sys, json; sys.path[:0] = {paths!r}; import {module} as m; m.{function}; "
-          "print(json.dumps(sorted(sys.modules)))")
+_PROBE = ("import sys, json, gc; sys.path[:0] = {paths!r}; import {module} as m; m.{function}; "
+          "flags = ['gc:enabled'] * gc.isenabled() + ['gc:frozen'] * (gc.get_freeze_count() > 0); "
+          "print(json.dumps(sorted(sys.modules) + flags))")
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +99,12 @@ def test_every_handler_imports_from_its_pruned_layer_and_only_what_it_needs(
         powertools = sorted(m for m in modules if m.startswith(FORBIDDEN_POWERTOOLS))
         if powertools:
             problems.append(f"{handler.handler} imports {powertools[:3]}: use lambdas.events / a lazy import")
+        if "gc:enabled" not in modules:
+            problems.append(f"{handler.handler} leaves the garbage collector off: end it with coldstart.loaded()")
+        if "lambdas.coldstart" in modules and "gc:frozen" not in modules:
+            problems.append(f"{handler.handler} pauses the collector but never calls coldstart.loaded()")
+        if handler.stack == "VoiceOtp" and "lambdas.coldstart" not in modules:
+            problems.append(f"{handler.handler} imports with the collector running: import lambdas.coldstart first")
         if handler.handler in NO_AWS_CALLS:
             sdk = sorted(m for m in modules if m == "boto3" or m.startswith(("boto3.", "botocore.")))
             if sdk:
@@ -116,3 +123,6 @@ def test_the_probe_sees_a_top_level_heavy_import(shipped: list[DeployedHandler],
     fake = DeployedHandler(stack="x", logical_id="x", handler="probe.fn.handler", runtime="python3.12",
                            code_dir=code, layer_dirs=define.layer_dirs, environment={})
     assert "botocore.client" in _modules(fake, runtime_packages)
+    (code / "probe" / "fn.py").write_text("from lambdas import coldstart\n\ndef handler(event, context):\n    pass\n")
+    (code / "lambdas").symlink_to(define.code_dir / "lambdas")
+    assert "gc:enabled" not in _modules(fake, runtime_packages)  # paused and never resumed: caught
