@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from lambdas import coldstart  # first: no cyclic GC while the handler imports
+from lambdas.common.core import aws  # noqa: F401 - boto3 before Powertools (see lambdas/coldstart.py)
 from lambdas.common.core.errors import UNAVAILABLE, UserFacingError
 from lambdas.common.core.logging import get_logger
 from lambdas.events.base import MalformedEventError

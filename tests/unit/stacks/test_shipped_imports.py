@@ -31,6 +31,8 @@ FORBIDDEN_POWERTOOLS = ("aws_lambda_powertools.utilities.data_classes", "aws_lam
 NO_AWS_CALLS = ("lambdas.voice_otp.define.handler",)  # handlers that make no AWS call load no AWS SDK
 _PROBE = ("import sys, json, gc; sys.path[:0] = {paths!r}; import {module} as m; m.{function}; "
           "flags = ['gc:enabled'] * gc.isenabled() + ['gc:frozen'] * (gc.get_freeze_count() > 0); "
+          "order = list(sys.modules) + ['aws_lambda_powertools']; flags += ['order:boto3-first'] * "
+          "('boto3' in order and order.index('boto3') < order.index('aws_lambda_powertools')); "
           "print(json.dumps(sorted(sys.modules) + flags))")
 
 
@@ -105,6 +107,8 @@ def test_every_handler_imports_from_its_pruned_layer_and_only_what_it_needs(
             problems.append(f"{handler.handler} pauses the collector but never calls coldstart.loaded()")
         if handler.stack == "VoiceOtp" and "lambdas.coldstart" not in modules:
             problems.append(f"{handler.handler} imports with the collector running: import lambdas.coldstart first")
+        if handler.stack == "VoiceOtp" and "boto3" in modules and "order:boto3-first" not in modules:
+            problems.append(f"{handler.handler} loads Powertools before boto3 (see lambdas/coldstart.py)")
         if handler.handler in NO_AWS_CALLS:
             sdk = sorted(m for m in modules if m == "boto3" or m.startswith(("boto3.", "botocore.")))
             if sdk:
