@@ -72,7 +72,11 @@ synth: venv wheels node-check ## CloudFormation templates with the cdk-nag packs
 web:                  ## rebuild the ordering chat page's committed bundle (web/ordering_chat/dist) from npm
 	cd web/ordering_chat && npm ci --no-audit --no-fund && npm run build
 
-bench: venv           ## benchmarks (pytest-benchmark), then the test suite's wall time
+# Cold starts measured from the synthesized assets (bench/results.json, and the README table generated from it),
+# then the AWS calls per sign-in on the local runtime. Not part of `make test`.
+bench: synth          ## benchmarks: handler import time as shipped, AWS calls per sign-in
+	$(BIN)/python -m bench.cold_start --assembly cdk.out
+	$(BIN)/python -m bench.report
 	$(BIN)/python -m pytest bench --benchmark-enable -q
 	@$(MAKE) --no-print-directory test-time
 

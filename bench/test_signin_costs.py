@@ -6,6 +6,8 @@ are noise. Run with ``make bench``; the counts are also written to the benchmark
 
 from __future__ import annotations
 
+import importlib
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any
 
@@ -58,6 +60,69 @@ def test_aws_calls_per_signin(benchmark: Any, runtime: LocalRuntime, monkeypatch
     assert calls["dynamodb:PutItem"] == 1             # the code copy sealed for the one outbound contact
     assert calls["dynamodb:UpdateItem"] == 1          # the prompt's one conditional read-and-count
     assert sum(calls.values()) == 9
+
+
+TRIGGERS = ("define", "create", "prompt", "verify")
+
+
+def _calls_per_function(monkeypatch: pytest.MonkeyPatch, *, cold: bool) -> dict[str, Counter[str]]:
+    """AWS calls made by each function; ``cold``: every invocation lands on a fresh container (no caches)."""
+    from lambdas.common.core import aws, caches
+
+    running = ["(none)"]
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    original = aws.client
+
+    def counting(service: str) -> Any:
+        client = original(service)
+        if not getattr(client, "_per_function_counted", False):
+            client.meta.events.register(
+                "before-call.*.*", lambda model, **_: counts[running[0]].update([f"{service}:{model.name}"]))
+            client._per_function_counted = True
+        return client
+
+    monkeypatch.setattr(aws, "client", counting)
+    for name in TRIGGERS:
+        module = importlib.import_module(f"lambdas.voice_otp.{name}")
+
+        def invoke(event: Any, context: Any, _handler: Any = module.handler, _name: str = name) -> Any:
+            running[0] = _name
+            if cold:
+                caches.reset_all()  # a new container: no clients, settings or secrets cached
+            try:
+                return _handler(event, context)
+            finally:
+                running[0] = "(none)"
+
+        monkeypatch.setattr(module, "handler", invoke)
+    return counts
+
+
+# Per function, per sign-in: define makes none; create reads and writes the OTP table once each, places the
+# call, encrypts and stores the contact's copy; the prompt counts the reveal and decrypts; verify reads once
+# and writes once. A cold container of a function that hashes (create, verify) also fetches the HMAC secret.
+WARM = {"create": {"dynamodb:TransactGetItems": 1, "dynamodb:TransactWriteItems": 1,
+                   "connect:StartOutboundVoiceContact": 1, "kms:Encrypt": 1, "dynamodb:PutItem": 1},
+        "prompt": {"dynamodb:UpdateItem": 1, "kms:Decrypt": 1},
+        "verify": {"dynamodb:TransactGetItems": 1, "dynamodb:TransactWriteItems": 1}}
+COLD_EXTRA = {"create": {"secretsmanager:GetSecretValue": 1}, "verify": {"secretsmanager:GetSecretValue": 1}}
+
+
+@pytest.mark.parametrize("cold", [False, True], ids=["warm", "cold"])
+def test_aws_calls_per_signin_per_function(runtime: LocalRuntime, monkeypatch: pytest.MonkeyPatch,
+                                           cold: bool) -> None:
+    """Calls per function for one sign-in with warm containers, and with every container cold."""
+    counts = _calls_per_function(monkeypatch, cold=cold)
+    _sign_in(runtime)  # warms the clients and the cached secret (in warm mode)
+    runtime.clock.advance(31)
+    counts.clear()
+    _sign_in(runtime)
+    expected = {fn: Counter(calls) + Counter(COLD_EXTRA.get(fn, {}) if cold else {}) for fn, calls in WARM.items()}
+    assert dict(counts) == expected
+    total = sum(sum(c.values()) for c in counts.values())
+    print(f"\nAWS calls per {'cold' if cold else 'warm'} sign-in: {total}",
+          {fn: dict(c) for fn, c in sorted(counts.items())})
+    assert total == (11 if cold else 9)
 
 
 def test_signin_wall_time(benchmark: Any, runtime: LocalRuntime) -> None:

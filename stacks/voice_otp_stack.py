@@ -24,6 +24,8 @@ from stacks.constructs.python_function import (
 from stacks.constructs.user_pool_firewall import UserPoolFirewall
 
 OUTBOUND_FLOW = Path(__file__).resolve().parents[1] / "contact_flows" / "outbound_voice_otp.json"
+# The layer holds only what the voice-OTP functions import: no Twilio, Encryption SDK or JOSE (other capabilities).
+VOICE_OTP_DISTRIBUTIONS = ("aws-lambda-powertools",)
 OUTSIDE_VPC = (
     "The function opens no listeners and reaches only AWS service APIs (DynamoDB, KMS, Secrets Manager, "
     "Connect) over TLS with SigV4 and a least-privilege role; it handles one-time codes and Cognito "
@@ -40,7 +42,7 @@ class VoiceOtpStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         if connect.stack is not None:
             self.add_dependency(connect.stack, "the Connect instance and number are imported from it")
-        packaging = LambdaPackaging(self, "Packaging")
+        packaging = LambdaPackaging(self, "Packaging", distributions=VOICE_OTP_DISTRIBUTIONS)
         log_key = LogEncryptionKey(self, "LogEncryption").key
         store = OtpStorage(self, "OtpStorage")
         policy = otp_policy_environment(config.otp)

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
+from lambdas import coldstart  # first: no cyclic GC while the handler imports
 from lambdas.common.core import aws, clock
 from lambdas.common.core.logging import get_logger
 from lambdas.common.otp.model import UserStatus
 from lambdas.common.otp.settings import otp_settings
 from lambdas.common.otp.table import AUDIT_PREFIX, OTP_TABLE
 from lambdas.voice_otp.wiring import otp_store
+
+if TYPE_CHECKING:  # typing only: the handler never needs Powertools' context class at runtime
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = get_logger("voice_otp_admin")
 ACTIONS = ("status", "clear-failures")
@@ -82,3 +84,6 @@ def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     )
     logger.info("otp administrator action", extra=record)
     return {"ok": True, "action": action, "username": username, "changed": after != before, **_view(after)}
+
+
+coldstart.loaded()  # last: the handler is imported

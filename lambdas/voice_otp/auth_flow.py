@@ -19,7 +19,7 @@ RESEND_KEY = "resend"
 
 
 class SessionEntry(Protocol):
-    """One element of Cognito's ``request.session`` (Powertools ``ChallengeResult`` fits)."""
+    """One element of Cognito's ``request.session`` (``lambdas.events.cognito.ChallengeResult`` fits)."""
 
     @property
     def challenge_name(self) -> str: ...

@@ -5,16 +5,20 @@ https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-creat
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import CreateAuthChallengeTriggerEvent
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
+from lambdas import coldstart  # first: no cyclic GC while the handler imports
+from lambdas.common.core import aws  # noqa: F401 - boto3 before Powertools (see lambdas/coldstart.py)
 from lambdas.common.core.errors import UNAVAILABLE, UserFacingError
 from lambdas.common.core.handlers import fails_closed
 from lambdas.common.core.logging import get_logger
+from lambdas.events.base import MalformedEventError
+from lambdas.events.cognito import CreateAuthChallengeEvent
 from lambdas.voice_otp.auth_flow import CUSTOM_CHALLENGE, wants_resend
 from lambdas.voice_otp.wiring import voice_otp_method
+
+if TYPE_CHECKING:  # typing only: the handler never needs Powertools' context class at runtime
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = get_logger("create_auth_challenge")
 
@@ -23,19 +27,25 @@ logger = get_logger("create_auth_challenge")
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Fill the challenge parameters; errors reach the client as Cognito's UserLambdaValidationException."""
-    trigger = CreateAuthChallengeTriggerEvent(event)
-    request = trigger.request
-    if request.challenge_name != CUSTOM_CHALLENGE:
+    try:
+        trigger = CreateAuthChallengeEvent(event)
+        challenge_name = trigger.challenge_name
+    except MalformedEventError as error:
+        logger.warning("malformed Create Auth Challenge event", extra={"problem": str(error)})
+        raise UserFacingError(UNAVAILABLE, code="MalformedEvent") from None
+    if challenge_name != CUSTOM_CHALLENGE:
         raise UserFacingError(UNAVAILABLE, code="UnexpectedChallenge")
     challenge = voice_otp_method().create(
         username=trigger.user_name,
-        user_attributes=request.user_attributes,
-        user_not_found=bool(request.user_not_found),
-        session=request.session,
-        resend=wants_resend(request.client_metadata),
+        user_attributes=trigger.user_attributes,
+        user_not_found=trigger.user_not_found,
+        session=trigger.session,
+        resend=wants_resend(trigger.client_metadata),
         time_left=lambda: context.get_remaining_time_in_millis() / 1000,
     )
-    trigger.response.public_challenge_parameters = challenge.public_parameters
-    trigger.response.private_challenge_parameters = challenge.private_parameters
-    trigger.response.challenge_metadata = challenge.metadata
+    trigger.answer(public=challenge.public_parameters, private=challenge.private_parameters,
+                   metadata=challenge.metadata)
     return trigger.raw_event
+
+
+coldstart.loaded()  # last: the handler is imported

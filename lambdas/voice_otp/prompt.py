@@ -12,14 +12,18 @@ https://docs.aws.amazon.com/connect/latest/APIReference/API_StartOutboundVoiceCo
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.data_classes.connect_contact_flow_event import ConnectContactFlowEvent
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
+from lambdas import coldstart  # first: no cyclic GC while the handler imports
+from lambdas.common.core import aws  # noqa: F401 - boto3 before Powertools (see lambdas/coldstart.py)
 from lambdas.common.core.handlers import fails_closed
 from lambdas.common.core.logging import get_logger
+from lambdas.events.base import MalformedEventError
+from lambdas.events.connect import ContactFlowEvent
 from lambdas.voice_otp.wiring import otp_store
+
+if TYPE_CHECKING:  # typing only: the handler never needs Powertools' context class at runtime
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = get_logger("voice_otp_prompt")
 OUTBOUND_API_INITIATION = "API"  # what StartOutboundVoiceContact contacts carry
@@ -44,13 +48,15 @@ def render_prompt(code: str) -> str:
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     """``{"prompt": SSML}`` for the outbound contact that delivers a code, and for no other contact."""
-    contact = ConnectContactFlowEvent(event).contact_data
-    contact_id = contact.get("ContactId")
-    initiation = contact.get("InitiationMethod")  # an open AWS string: read raw, compared to the one we accept
-    if initiation != OUTBOUND_API_INITIATION or not isinstance(contact_id, str) or not contact_id:
+    try:
+        flow_event = ContactFlowEvent(event)
+        contact_id, initiation = flow_event.contact_id, flow_event.initiation_method
+    except MalformedEventError as error:
+        logger.warning("prompt requested with a malformed Connect event", extra={"problem": str(error)})
+        raise PromptUnavailable("malformed Connect event") from None
+    if initiation != OUTBOUND_API_INITIATION or not contact_id:  # an open AWS string, compared to the one we accept
         logger.warning("prompt requested by a contact that is not an OTP call",
-                       extra={"contact_id": contact_id if isinstance(contact_id, str) else None,
-                              "initiation_method": initiation if isinstance(initiation, str) else None})
+                       extra={"contact_id": contact_id, "initiation_method": initiation})
         raise PromptUnavailable("not an outbound OTP call")
     try:
         code = otp_store(hashing=False).reveal_for_contact(contact_id)
@@ -63,3 +69,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
         raise PromptUnavailable("no live code for this contact")
     logger.info("prompt served", extra={"contact_id": contact_id})
     return {"prompt": render_prompt(code)}
+
+
+coldstart.loaded()  # last: the handler is imported

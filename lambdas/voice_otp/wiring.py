@@ -7,7 +7,7 @@ from collections.abc import Callable
 from lambdas.common.core.caches import per_container
 from lambdas.common.core.config import ConfigError
 from lambdas.common.core.secrets import hmac_key_loader
-from lambdas.common.delivery.voice import VoiceCallSender, voice_settings
+from lambdas.common.delivery.protocol import VoiceCaller
 from lambdas.common.otp.settings import hashing_otp_settings, otp_policy, otp_settings
 from lambdas.common.otp.store import DynamoOtpStore
 from lambdas.voice_otp.method import VoiceOtpMethod
@@ -33,7 +33,14 @@ def otp_store(*, hashing: bool = True) -> DynamoOtpStore:
                           code_key_id=settings.code_key_id)
 
 
+def _voice_sender() -> VoiceCaller:
+    """The Connect call sender; imported on first use, so Verify and the prompt never load it."""
+    from lambdas.common.delivery.voice import VoiceCallSender, voice_settings
+
+    return VoiceCallSender(voice_settings())
+
+
 @per_container
 def voice_otp_method() -> VoiceOtpMethod:
     """The configured method; the call sender (and its settings) load only when a call is placed."""
-    return VoiceOtpMethod(otp_store(), hmac_key=_hmac_key(), sender=lambda: VoiceCallSender(voice_settings()))
+    return VoiceOtpMethod(otp_store(), hmac_key=_hmac_key(), sender=_voice_sender)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from aws_cdk import Duration, RemovalPolicy, Stack
@@ -32,7 +32,12 @@ LOG_KEY_ID = "LogEncryptionKey"
 
 
 class LambdaPackaging(Construct):
-    """The code asset (the ``lambdas`` package) and the one dependency layer a stack's functions share."""
+    """The code asset (the ``lambdas`` package) and the one dependency layer a stack's functions share.
+
+    ``distributions`` names the pinned distributions of ``requirements`` this stack's functions use (default:
+    all of them), so a capability ships only its own: the voice OTP needs Powertools, not Twilio or the
+    Encryption SDK.
+    """
 
     def __init__(
         self,
@@ -42,13 +47,14 @@ class LambdaPackaging(Construct):
         package_dir: Path = LAMBDAS_DIR,
         requirements: Path = REQUIREMENTS,
         wheel_cache: Path = WHEEL_CACHE,
+        distributions: Sequence[str] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.code = code_asset(package_dir)
         self.layer = lambda_.LayerVersion(
             self,
             "Dependencies",
-            code=layer_asset(requirements, wheel_cache),
+            code=layer_asset(requirements, wheel_cache, distributions=distributions, package_dir=package_dir),
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
             description=f"Third-party dependencies ({requirements.name}) of the {package_dir.name} functions",

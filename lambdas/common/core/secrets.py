@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from typing import TYPE_CHECKING, Any
 
 from lambdas.common.core import aws
 from lambdas.common.core.errors import InternalError
@@ -13,6 +11,17 @@ from lambdas.common.core.errors import InternalError
 # The CDK-generated HMAC key is 64 random alphanumerics; anything much shorter is a misconfiguration.
 MIN_HMAC_KEY_BYTES = 32
 DEFAULT_MAX_AGE_SECONDS = 300
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+
+def _provider(client: Any) -> SecretsProvider:
+    """A Powertools secrets provider over ``client``; imported on first fetch, not on every cold start
+    (``parameters`` also loads its AppConfig, SSM and DynamoDB providers)."""
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    return SecretsProvider(boto3_client=client)
 
 
 def hmac_key_loader(secret_arn: str, *, max_age: int = DEFAULT_MAX_AGE_SECONDS) -> Callable[[], bytes]:
@@ -23,7 +32,7 @@ def hmac_key_loader(secret_arn: str, *, max_age: int = DEFAULT_MAX_AGE_SECONDS) 
         nonlocal provider
         secretsmanager = aws.client("secretsmanager")
         if provider is None or provider.client is not secretsmanager:  # clients were reset: new endpoint
-            provider = SecretsProvider(boto3_client=secretsmanager)
+            provider = _provider(secretsmanager)
         value = provider.get(secret_arn, max_age=max_age)
         key = value.encode() if isinstance(value, str) else value
         if not isinstance(key, bytes) or len(key) < MIN_HMAC_KEY_BYTES:
@@ -41,7 +50,7 @@ def json_secret_loader(secret_arn: str, *, max_age: int = DEFAULT_MAX_AGE_SECOND
         nonlocal provider
         secretsmanager = aws.client("secretsmanager")
         if provider is None or provider.client is not secretsmanager:
-            provider = SecretsProvider(boto3_client=secretsmanager)
+            provider = _provider(secretsmanager)
         try:
             return provider.get(secret_arn, max_age=max_age, transform="json")
         except Exception as exc:  # the provider's errors may quote the secret; keep only their type

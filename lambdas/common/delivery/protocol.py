@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from lambdas.common.delivery.sms import SentMessage
-from lambdas.common.delivery.voice import PlacedCall
+if TYPE_CHECKING:  # annotations only: a caller of one channel never loads the other's module
+    from lambdas.common.delivery.sms import SentMessage
+    from lambdas.common.delivery.voice import PlacedCall
 
 
 class VoiceCaller(Protocol):

@@ -377,21 +377,26 @@ class DynamoOtpStore:
         """
         failures = int(_num(state, "failures"))
         condition, values = self._count_condition(failures, now)
-        if correct and failures == 0 and (retire is None or not _is_current(state, retire)):
+        sets: list[str] = []
+        removes: list[str] = []
+        if not correct:
+            sets, removes = self._failure_expression(failures + 1, now, values)
+        elif failures:  # a success resets the count; nothing to write when it is already 0
+            sets.append("#failures = :zero")
+            values[":zero"] = _n(0)
+        if correct and "locked_until" in (state or {}):
+            removes.append("#locked_until")  # an expired lockout's leftover
+        if retire is not None and _is_current(state, retire):
+            removes += ["#current_id", "#current_expiry"]
+        if sets and not known_user:
+            sets.append("#ttl = :ttl")
+            values[":ttl"] = _n(int(now) + UNKNOWN_USER_RETENTION_SECONDS)
+        if not sets and not removes:  # a write that changes nothing: only check the count and the lockout
             return {"ConditionCheck": {"TableName": self._table, "Key": {_PK: {"S": user_pk}},
                                        "ConditionExpression": condition, "ExpressionAttributeNames": _names(condition),
                                        "ExpressionAttributeValues": values}}
-        if correct:
-            sets, removes = ["#failures = :zero"], ["#locked_until"]
-            values[":zero"] = _n(0)
-        else:
-            sets, removes = self._failure_expression(failures + 1, now, values)
-        if retire is not None and _is_current(state, retire):
-            removes += ["#current_id", "#current_expiry"]
-        if not known_user:
-            sets.append("#ttl = :ttl")
-            values[":ttl"] = _n(int(now) + UNKNOWN_USER_RETENTION_SECONDS)
-        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        expression = " ".join(filter(None, ["SET " + ", ".join(sets) if sets else "",
+                                            "REMOVE " + ", ".join(removes) if removes else ""]))
         return {"Update": _update(self._table, user_pk, expression, values, condition)}
 
     def _failure_expression(self, new_failures: int, now: float, values: dict[str, Any]) -> tuple[list[str], list[str]]:

@@ -691,6 +691,47 @@ def test_aws_call_budget(store: DynamoOtpStore, calls: list[str], time_: FakeClo
     assert calls == ["dynamodb.TransactGetItems", "dynamodb.UpdateItem"]
 
 
+def _verify_writes(store: DynamoOtpStore, **verify: Any) -> list[dict[str, Any]]:
+    """The TransactItems of the one write a verify makes."""
+    seen: list[dict[str, Any]] = []
+
+    def capture(params: dict[str, Any], **_: Any) -> None:
+        seen.extend(params["TransactItems"])
+
+    client = aws.client("dynamodb")
+    client.meta.events.register("provide-client-params.dynamodb.TransactWriteItems", capture)
+    try:
+        store.verify(**verify)
+    finally:
+        client.meta.events.unregister("provide-client-params.dynamodb.TransactWriteItems", capture)
+    return seen
+
+
+def test_a_success_writes_only_what_changes_on_the_user(store: DynamoOtpStore, time_: FakeClock) -> None:
+    issued = store.issue(user="alice", destination=ALICE_PHONE)
+    challenge, user = _verify_writes(store, challenge_id=issued.challenge_id, user="alice", code=issued.code)
+    assert "SET #used = :true" in challenge["Update"]["UpdateExpression"]
+    # failures were already 0: no reset written, only the live-challenge pointer retired
+    assert user["Update"]["UpdateExpression"] == "REMOVE #current_id, #current_expiry"
+    assert "current_id" not in item("USER#alice")
+
+    time_.advance(31)
+    again = store.issue(user="alice", destination=ALICE_PHONE)
+    store.verify(challenge_id=again.challenge_id, user="alice", code=wrong_code(again))
+    _, user = _verify_writes(store, challenge_id=again.challenge_id, user="alice", code=again.code)
+    assert user["Update"]["UpdateExpression"] == "SET #failures = :zero REMOVE #current_id, #current_expiry"
+    assert item("USER#alice")["failures"] == {"N": "0"}
+
+
+def test_a_success_that_changes_nothing_on_the_user_only_checks_it(store: DynamoOtpStore, time_: FakeClock) -> None:
+    first = store.issue(user="alice", destination=ALICE_PHONE)
+    time_.advance(31)
+    store.issue(user="alice", destination=ALICE_PHONE)  # the user's live challenge is now the second one
+    _, user = _verify_writes(store, challenge_id=first.challenge_id, user="alice", code=first.code)
+    assert set(user) == {"ConditionCheck"}  # still conditioned on the count and no lockout
+    assert "#failures = :seen" in user["ConditionCheck"]["ConditionExpression"]
+
+
 # --- HMAC key loader ----------------------------------------------------------------------------------
 
 

@@ -141,3 +141,34 @@ def test_the_otp_policy_reads_every_field_from_its_variable(monkeypatch: pytest.
         assert {field.name for field in dataclasses.fields(OtpPolicy)} == set(POLICY_BOUNDS)
     finally:
         caches.reset_all()
+
+
+@pytest.mark.parametrize(("module", "event_name", "field", "value", "named"), [
+    ("define", "cognito_define_auth_challenge", "session", [{"challengeName": "SRP_A", "challengeResult": "yes"}],
+     "request.session[0].challengeResult must be a boolean"),
+    ("create", "cognito_create_auth_challenge", "challengeName", 5, "request.challengeName must be a string"),
+])
+def test_a_malformed_trigger_event_gets_the_generic_message_and_the_log_names_the_field(
+        module: str, event_name: str, field: str, value: object, named: str, monkeypatch: pytest.MonkeyPatch,
+        lambda_context: Any) -> None:
+    import importlib
+
+    handler_module = importlib.import_module(f"lambdas.voice_otp.{module}")
+    log = io.StringIO()
+    monkeypatch.setattr(handler_module.logger.registered_handler, "stream", log)
+    event = load_event(event_name)
+    event["request"][field] = value
+    with pytest.raises(UserFacingError) as info:
+        handler_module.handler(event, lambda_context)
+    assert info.value.code == "MalformedEvent"
+    assert "temporarily unavailable" in info.value.message
+    assert named in log.getvalue()
+
+
+def test_prompt_takes_the_error_branch_on_a_malformed_connect_event(lambda_context: Any) -> None:
+    from lambdas.voice_otp.prompt import PromptUnavailable, handler
+
+    event = load_event("connect_outbound_prompt")
+    event["Details"]["ContactData"]["ContactId"] = {"not": "a string"}
+    with pytest.raises(PromptUnavailable, match="malformed"):
+        handler(event, lambda_context)
