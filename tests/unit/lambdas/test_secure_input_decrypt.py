@@ -155,3 +155,21 @@ def test_audit_items_are_never_overwritten(sealed: dict[str, str]) -> None:
     with pytest.raises(ClientError, match="ConditionalCheckFailed"):
         audit.append(TABLE, contact_id=CONTACT, request_id="r1", outcome="requested", record={"principal": "b"})
     assert [r["principal"] for r in audit.records(TABLE, CONTACT)] == ["a"]
+
+
+@pytest.mark.parametrize("body", [
+    b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">]><r><Arn>&a;</Arn></r>',
+    b"<r><Arn>" + b"x" * 20_000 + b"</Arn></r>",
+    b"not xml",
+    b"<r><Other>1</Other></r>",
+])
+def test_an_sts_answer_with_a_dtd_oversize_or_without_an_arn_is_refused(body: bytes) -> None:
+    with pytest.raises(identity.IdentityError):
+        identity._arn(body)
+
+
+def test_an_sts_answer_yields_its_arn() -> None:
+    body = (b'<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>'
+            b"<Arn>arn:aws:sts::123456789012:assumed-role/op/me</Arn></GetCallerIdentityResult>"
+            b"</GetCallerIdentityResponse>")
+    assert identity._arn(body) == "arn:aws:sts::123456789012:assumed-role/op/me"
