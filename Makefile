@@ -72,13 +72,17 @@ synth: venv wheels node-check ## CloudFormation templates with the cdk-nag packs
 web:                  ## rebuild the ordering chat page's committed bundle (web/ordering_chat/dist) from npm
 	cd web/ordering_chat && npm ci --no-audit --no-fund && npm run build
 
-# Cold starts measured from the synthesized assets (bench/results.json, and the README table generated from it),
-# then the AWS calls per sign-in on the local runtime. Not part of `make test`.
-bench: synth          ## benchmarks: handler import time as shipped, AWS calls per sign-in
+# Every figure of bench/results.json, measured in one run on this machine, then the README's tables regenerated
+# from it (python -m bench.report). Not part of `make test`.
+bench: synth          ## benchmarks: cold starts as shipped, AWS calls per flow, concurrency, load, sizes, wall times
 	$(BIN)/python -m bench.cold_start --assembly cdk.out
+	$(BIN)/python -m bench.flows
+	$(BIN)/python -m bench.concurrency
+	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.assets --assembly cdk.out
+	$(BIN)/python -m pytest bench --benchmark-enable -q -p no:xdist
+	$(BIN)/python -m bench.wall
 	$(BIN)/python -m bench.report
-	$(BIN)/python -m pytest bench --benchmark-enable -q
-	@$(MAKE) --no-print-directory test-time
 
 audit: venv           ## pip-audit of what the Lambdas ship (needs PyPI's JSON API; --strict fails on anything unaudited)
 	$(BIN)/pip-audit --strict -s pypi -r lambdas/requirements.txt

@@ -16,7 +16,6 @@ Baselines in the same run: ``import boto3`` alone, and the source posts' design
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import random
@@ -197,6 +196,8 @@ def measure(assembly: Path, rounds: int, seed: int = 0) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bench.results import update_section
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assembly", type=Path, default=REPO / "cdk.out")
     parser.add_argument("--rounds", type=int, default=15)
@@ -205,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.rounds < 15:
         parser.error("--rounds must be at least 15 (pairs per handler)")
     results = measure(args.assembly.resolve(), args.rounds)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    update_section("cold_start", results, path=args.out)
     print(f"boto3 {results['baselines']['boto3']['median_ms']} ms; source-style "
           f"{results['baselines']['source_style']['ratio_to_boto3']:.2f}x boto3")
     for row in results["handlers"]:

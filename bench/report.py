@@ -1,4 +1,8 @@
-"""Writes the README's cold-start table from ``bench/results.json`` (never edit the table by hand).
+"""Writes the README's benchmark tables from ``bench/results.json`` (never edit them by hand).
+
+Two blocks: the cold-start table, and a summary of every other section ``make bench`` measured (AWS calls per
+flow beside the source designs, KMS per contact, concurrency, the load run, asset sizes, wall times). A
+section not measured yet says so.
 
     python -m bench.report            # rewrite the table between the markers in README.md
     python -m bench.report --check    # exit 1 if README.md's table is not what results.json says
@@ -16,6 +20,9 @@ REPO = Path(__file__).resolve().parent.parent
 TIMES = "\u00d7"  # the multiplication sign the table prints after each ratio
 BEGIN = "<!-- bench:cold-start:begin (python -m bench.report) -->"
 END = "<!-- bench:cold-start:end -->"
+SUMMARY_BEGIN = "<!-- bench:summary:begin (python -m bench.report) -->"
+SUMMARY_END = "<!-- bench:summary:end -->"
+NOT_MEASURED = "_not measured yet: run `make bench`_"
 
 
 def table(results: dict[str, Any]) -> str:
@@ -42,12 +49,81 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _calls(counts: dict[str, int]) -> str:
+    return ", ".join(f"{op} {n}" for op, n in sorted(counts.items())) or "none"
+
+
+def summary(results: dict[str, Any]) -> str:
+    """The Markdown for every section but the cold start."""
+    parts: list[str] = []
+    flows = results.get("aws_calls")
+    parts.append("**AWS calls per flow** (counted on the local runtime; the source designs counted from their posts)")
+    if flows:
+        parts += ["", "| flow | ours, cold | ours, warm | source design | ours by operation (cold) |",
+                  "|---|---:|---:|---:|---|"]
+        for name, flow in flows["flows"].items():
+            parts.append(f"| {name.replace('_', ' ')} | {flow.get('cold_total', '-')} | {flow.get('warm_total', '-')} "
+                         f"| {flow['source_total']} | {_calls(flow['cold'])} |")
+        parts += ["", f"KMS calls per card + ZIP contact: **{flows['kms_calls_per_card_zip_contact']}** (target ≤ 1). "
+                  "How each source design was counted: `bench/flows.py` `SOURCE_DESIGNS`."]
+    else:
+        parts += ["", NOT_MEASURED]
+    concurrency = results.get("concurrency")
+    parts += ["", "**Concurrency** (the real store code, in-process moto with DynamoDB's atomicity)", ""]
+    parts.append(
+        f"{concurrency['verifications_per_second']} verifications/s on {concurrency['threads']} threads; "
+        f"**{concurrency['double_acceptances']}** double acceptances in {concurrency['races']:,} two-thread races "
+        f"on one correct code ({concurrency['races_fully_overlapped']:,} with both reads before either write)."
+        if concurrency else NOT_MEASURED)
+    load = results.get("load")
+    parts += ["", "**Load run** (sim.load: sign-ins at a fixed rate, local runtime, Connect's default quotas)", ""]
+    parts.append(
+        f"{load['sign_ins_started']} sign-ins at {load['rate_per_second']:g}/s for {load['simulated_seconds']:g} s: "
+        f"{load['calls_placed']} calls placed, {load['connect_requests_throttled']} Connect requests throttled, "
+        f"{load['connect_requests_over_concurrency']} over the concurrent-call quota, {load['calls_retried']} "
+        f"retried, {load['sign_ins_with_no_call']} sign-ins without a call (answered like the others, refunded); "
+        f"peak {load['peak_active_calls']} active calls of {load['quotas']['concurrent_calls']}."
+        if load else NOT_MEASURED)
+    assets = results.get("assets")
+    parts += ["", "**Lambda assets as bundled** (against 250 MB unzipped per function with its layers)", ""]
+    if assets:
+        largest = max(assets["functions"], key=lambda f: f["unzipped_bytes"])
+        biggest = max(assets["assets"].items(), key=lambda kv: kv[1]["unzipped_bytes"])[1]
+        parts.append(f"{len(assets['assets'])} distinct assets; the largest function, `{largest['handler']}` "
+                     f"({largest['stack']}), loads {largest['unzipped_bytes'] / 1e6:.1f} MB unzipped "
+                     f"({largest['share_of_unzipped_limit']:.1%} of the limit); the largest asset is "
+                     f"{biggest['zipped_bytes'] / 1e6:.1f} MB zipped, dominated by "
+                     + ", ".join(f"`{p['package']}`" for p in biggest["largest"][:3]) + ".")
+    else:
+        parts.append(NOT_MEASURED)
+    wall = results.get("wall_times")
+    parts += ["", "**Wall time** on this machine", ""]
+    parts.append(f"`make test` {wall['make_test']['seconds']:g} s and `make demo` {wall['make_demo']['seconds']:g} s "
+                 f"on {wall['cores']} cores." if wall else NOT_MEASURED)
+    return "\n".join(parts)
+
+
+def _cold_start(results: dict[str, Any]) -> dict[str, Any]:
+    """The cold-start section (older results files held it at the top level)."""
+    section = results.get("cold_start", results)
+    if "handlers" not in section:
+        raise SystemExit("bench/results.json has no cold-start section: run `make bench`")
+    return section  # type: ignore[no-any-return]
+
+
+def _replace(readme: str, begin: str, end: str, body: str, *, required: bool) -> str:
+    start, stop = readme.find(begin), readme.find(end)
+    if start < 0 or stop < start:
+        if required:
+            raise SystemExit(f"README.md needs the markers {begin!r} and {end!r}")
+        return readme
+    return readme[: start + len(begin)] + "\n" + body + "\n" + readme[stop:]
+
+
 def render(readme: str, results: dict[str, Any]) -> str:
-    """``readme`` with the text between the markers replaced by the table for ``results``."""
-    start, end = readme.find(BEGIN), readme.find(END)
-    if start < 0 or end < start:
-        raise SystemExit(f"README.md needs the markers {BEGIN!r} and {END!r}")
-    return readme[: start + len(BEGIN)] + "\n" + table(results) + "\n" + readme[end:]
+    """``readme`` with the text between each pair of markers replaced by what ``results`` says."""
+    readme = _replace(readme, BEGIN, END, table(_cold_start(results)), required=True)
+    return _replace(readme, SUMMARY_BEGIN, SUMMARY_END, summary(results), required=False)
 
 
 def main(argv: list[str] | None = None) -> int:
