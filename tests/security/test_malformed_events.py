@@ -31,12 +31,6 @@ HYPOTHESIS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                       suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
-@pytest.fixture(scope="module")
-def runtime() -> Iterator[LocalRuntime]:
-    with LocalRuntime() as rt:
-        yield rt
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _report_generated_cases() -> Iterator[None]:
     yield
