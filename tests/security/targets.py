@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from lambdas.ordering_bot.hook import handler as ordering_hook
@@ -29,6 +30,8 @@ from tests.unit.lambdas.ordering_chat import Chat
 from tests.unit.lambdas.voice_login.conftest import http_event, lex_event
 
 _serial = itertools.count(1)
+SECURE_INPUT_BOT = Path(__file__).resolve().parents[2] / "bots" / "secure_input.json"
+TEST_CARD, TEST_ZIP = "4111111111111111", "98101"  # a test PAN (Luhn-valid, never issued) and a ZIP
 LINK = re.compile(r"(\S+)#grant=(\S+)")
 ORDERING_CODE = re.compile(r"\b(\d{6,10})\b")
 
@@ -137,6 +140,44 @@ class World:
 
         response = voice_login_api.handler(http_event(method, path, token=token, body=body), context("link-api"))
         return int(response["statusCode"]), json.loads(response.get("body") or "{}")
+
+    def signed_in_banking(self, customer: Customer, *, session_id: str = "contact-1") -> dict[str, str]:
+        """The session attributes of a caller who just signed in with the right PIN."""
+        signed = attributes(self.banking_sign_in(customer.customer_id, customer.pin, session_id=session_id))
+        assert signed["authOutcome"] == "authenticated", signed
+        return signed
+
+    def texted_grant(self, customer: Customer) -> str:
+        """Sign ``customer`` in by voice, ask for the link, return the grant it carries."""
+        session = f"contact-{next(_serial)}"
+        sent = attributes(self.ask_for_link(self.signed_in_banking(customer, session_id=session), session_id=session))
+        assert sent["linkOutcome"] == "sent", sent
+        return self.latest_grant(customer.phone_number)
+
+    def capture_card(self, contact_id: str, card: str = TEST_CARD, zip_code: str = TEST_ZIP) -> dict[str, str]:
+        """Card then ZIP spoken to the secure-input bot on contact ``contact_id``: the session attributes."""
+        from lambdas.secure_input.capture import handler as capture
+
+        lex = LexRuntime(bots={"bot": load_bot(SECURE_INPUT_BOT)},
+                         code_hooks={"bot": lambda event, _: capture(event, context("capture"))})
+        last: dict[str, Any] = {}
+        for text in ("I want to pay by card", card, zip_code):
+            last = lex.recognize_text(bot_alias_arn="bot", session_id=contact_id, text=text)
+        return dict(last["sessionState"]["sessionAttributes"])
+
+    def operator_decrypt(self, contact_id: str, field_name: str, ciphertext: str, *,
+                         proof_for: tuple[str, str] | None = None) -> dict[str, Any]:
+        """The operator's decrypt request, with an identity proof bound to ``proof_for`` (default: the request)."""
+        import boto3
+
+        from lambdas.secure_input.decrypt import handler as decrypt
+        from tools.decrypt import identity_proof, operator_session
+
+        operator = operator_session(boto3.session.Session(), self.rt.secure_input.operator_role_arn, "auditor")
+        proof = identity_proof(operator, *(proof_for or (contact_id, field_name)))
+        request = {"contactId": contact_id, "field": field_name, "ciphertext": ciphertext, "reason": "dispute",
+                   "identityProof": proof}
+        return decrypt(request, context("decrypt"))  # type: ignore[no-any-return]
 
     def voice_otp_start(self, user: DemoUser) -> tuple[AuthResult | None, str | None, CognitoError | None]:
         """Password step of a voice-OTP sign-in: (challenge, the code the phone heard, or the refusal)."""
