@@ -78,25 +78,26 @@ class World:
 
         self.rt.clock.advance(OtpPolicy().resend_cooldown_seconds + 1)
 
-    def voice_otp_user(self, *, seeded: bool = True) -> DemoUser:
+    def voice_otp_user(self, *, seeded: bool = True, number: str | None = None) -> DemoUser:
         """A voice-OTP user with a verified number (``seeded=False``: nobody by that name)."""
-        user = DemoUser(username=f"user{next(_serial)}", password="Sec-Passw0rd!2026", phone_number=self.number())
+        user = DemoUser(username=f"user{next(_serial)}", password="Sec-Passw0rd!2026",
+                        phone_number=number or self.number())
         if seeded:
             seed_user(self.rt.resources, user)
         return user
 
-    def banking_customer(self, *, seeded: bool = True) -> Customer:
+    def banking_customer(self, *, seeded: bool = True, number: str | None = None) -> Customer:
         """A phone-banking customer (id, PIN, number on record)."""
         serial = next(_serial)
         customer = Customer(customer_id=f"{40000000 + serial}", pin=f"{(serial * 7919) % 10**6:06d}",
-                            phone_number=self.number(), name="Pat Example")
+                            phone_number=number or self.number(), name="Pat Example")
         if seeded:
             seed_banking_customer(self.rt.voice_login, customer)
         return customer
 
-    def ordering_customer(self, *, seeded: bool = True) -> DemoCustomer:
+    def ordering_customer(self, *, seeded: bool = True, number: str | None = None) -> DemoCustomer:
         """An ordering-bot customer (e-mail registered to a phone)."""
-        customer = DemoCustomer(email=f"eater{next(_serial)}@example.com", phone_number=self.number())
+        customer = DemoCustomer(email=f"eater{next(_serial)}@example.com", phone_number=number or self.number())
         if seeded:
             seed_ordering_customer(self.rt.ordering, customer)
         return customer
@@ -312,3 +313,80 @@ class OrderingOtpPath:
 def code_paths() -> list[CodePath]:
     """Every code-checking path, fresh."""
     return [VoiceOtpPath(), BankingPinPath(), OrderingOtpPath()]
+
+
+def sms_sent_to(number: str) -> int:
+    """Every SMS SNS accepted for ``number`` in this process (moto's outbox)."""
+    from moto.sns.models import sns_backends
+
+    from sim.aws import ACCOUNT_ID, REGION
+
+    return sum(1 for destination, _ in sns_backends[ACCOUNT_ID][REGION].sms_messages.values()
+               if destination == number)
+
+
+class SendPath(Protocol):
+    """One path that makes something ring or text: asked for a send, and counted at the destination."""
+
+    name: str
+
+    def enrol(self, world: World, number: str | None = None) -> Any: ...
+
+    def request(self, world: World, who: Any) -> None: ...
+
+    def delivered(self, world: World, number: str) -> int: ...
+
+
+@dataclass
+class VoiceCallSend:
+    """C2: the outbound Connect call that reads the code."""
+
+    name: str = "voice_otp_call"
+
+    def enrol(self, world: World, number: str | None = None) -> Any:
+        return world.voice_otp_user(number=number)
+
+    def request(self, world: World, who: DemoUser) -> None:
+        world.voice_otp_start(who)
+
+    def delivered(self, world: World, number: str) -> int:
+        world.rt.ring_pending_calls()
+        return sum(1 for rung in world.rt.rung if rung.request.destination == number)
+
+
+@dataclass
+class LinkSmsSend:
+    """C1: the SMS with the single-use link."""
+
+    name: str = "voice_login_link_sms"
+
+    def enrol(self, world: World, number: str | None = None) -> Any:
+        return world.banking_customer(number=number)
+
+    def request(self, world: World, who: Customer) -> None:
+        session = f"contact-{next(_serial)}"
+        world.ask_for_link(world.signed_in_banking(who, session_id=session), session_id=session)
+
+    def delivered(self, world: World, number: str) -> int:
+        return sms_sent_to(number)
+
+
+@dataclass
+class OrderingCodeSend:
+    """C4: the SMS code of the ordering bot."""
+
+    name: str = "ordering_code_sms"
+
+    def enrol(self, world: World, number: str | None = None) -> Any:
+        return world.ordering_customer(number=number)
+
+    def request(self, world: World, who: DemoCustomer) -> None:
+        world.ordering_chat(who).say("I want pizza", email=who.email)
+
+    def delivered(self, world: World, number: str) -> int:
+        return sms_sent_to(number)
+
+
+def send_paths() -> list[SendPath]:
+    """Every path that sends, fresh."""
+    return [VoiceCallSend(), LinkSmsSend(), OrderingCodeSend()]
