@@ -87,6 +87,12 @@ class Slot:
         return resolved[0] if resolved else self.interpreted_value
 
 
+# The values Lex accepts in a response's ``sessionState.intent`` (it may send more one day: those are read, not echoed).
+RESPONSE_CONFIRMATION_STATES = frozenset({"Confirmed", "Denied", "None"})
+RESPONSE_INTENT_STATES = frozenset({"Failed", "Fulfilled", "FulfillmentInProgress", "InProgress",
+                                    "ReadyForFulfillment", "Waiting"})
+
+
 class Intent:
     """The intent in the session state: name, state, confirmation and slots."""
 
@@ -94,6 +100,8 @@ class Intent:
         self.raw = raw
         self._field = field
         self.name = _text(raw.get("name"), f"{field}.name")
+        if not self.name:  # Lex always names the intent; a response naming none is one Lex rejects
+            raise MalformedLexEventError(f"{field}.name", "must not be empty")
         self.state = _text(raw.get("state"), f"{field}.state", optional=True)
         self.confirmation_state = (
             _text(raw.get("confirmationState"), f"{field}.confirmationState", optional=True) or "None"
@@ -117,11 +125,24 @@ class Intent:
         """This intent as the response's ``sessionState.intent``, optionally with a new state and cleared slots."""
         wire = copy.deepcopy(dict(self.raw))
         slots = dict(wire.get("slots") or {})
+        for name in slots:
+            slot = self.slot(name)
+            if slot is None:  # unfilled, however the event spelled it: Lex wants null back
+                slots[name] = None
+            else:  # echoed as sent, so read all of it first: a malformed slot is refused, not handed back to Lex
+                slot.original_value, slot.interpreted_value, slot.resolved_values  # noqa: B018
         for name in clear:
             slots[name] = None
         wire["slots"] = slots
+        # Echo only what Lex accepts back: an odd value in the event must not make Lex reject the whole answer.
+        confirmation = self.confirmation_state
+        wire["confirmationState"] = confirmation if confirmation in RESPONSE_CONFIRMATION_STATES else "None"
         if state is not None:
             wire["state"] = state
+        elif self.state in RESPONSE_INTENT_STATES:
+            wire["state"] = self.state
+        else:
+            wire.pop("state", None)
         return wire
 
 

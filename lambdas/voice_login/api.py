@@ -60,6 +60,8 @@ def _cors(origin: str | None) -> dict[str, str]:
 
 def _bearer(event: APIGatewayProxyEventV2) -> str | None:
     header = event.headers.get("authorization") or ""
+    if not isinstance(header, str):  # not something API Gateway sends: no grant (401), not an outage (503)
+        return None
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 

@@ -208,6 +208,8 @@ class World:
         for sms in self.phone.sms[self._recorded_sms :]:
             for grant in re.findall(r"#grant=(\S+)", sms.body):  # a link's grant is a bearer secret
                 self.redact.add("grant", grant)
+            for code in re.findall(r"\b\d{6,10}\b", sms.body):  # a texted code, even one never typed as text
+                self.redact.add("code", code)
             self.transcript.add(SmsReceived(_PHONE_BLOCK, sender=sms.sender, body=sms.body))
         for call in self.phone.calls[self._recorded_calls :]:
             self.transcript.add(CallReceived(_PHONE_BLOCK, call.caller_id, call.words, tuple(call.pressed)))

@@ -65,6 +65,7 @@ def test_slot_value_prefers_the_resolved_value(event: dict[str, Any]) -> None:
         (("sessionState",), None, "sessionState"),
         (("sessionState", "intent"), [], "sessionState.intent"),
         (("sessionState", "intent", "name"), 7, "sessionState.intent.name"),
+        (("sessionState", "intent", "name"), "", "sessionState.intent.name"),
         (("sessionState", "sessionAttributes"), {"a": 1}, "sessionState.sessionAttributes"),
         (("sessionId",), None, "sessionId"),
         (("inputTranscript",), "9" * (MAX_TEXT_CHARS + 1), "inputTranscript"),

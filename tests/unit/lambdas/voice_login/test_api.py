@@ -220,3 +220,11 @@ def test_concurrent_posts_spend_the_grant_once(resources: VoiceLoginResources, l
         statuses = sorted(pool.map(post, range(threads)))
     assert statuses == [201] + [409] * (threads - 1)
     assert len(authorized_users(resources)) == 1
+
+
+@pytest.mark.parametrize("header", [True, 7, ["Bearer x"], {"Bearer": "x"}])
+def test_a_non_text_authorization_header_is_401_not_503(resources: VoiceLoginResources, lambda_context: Any,
+                                                         header: Any) -> None:
+    event = http_event("GET", "/v1/link")
+    event["headers"]["authorization"] = header
+    assert call(event, lambda_context)[:2] == (401, {"error": "invalid_link"})
