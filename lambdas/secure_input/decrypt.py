@@ -35,6 +35,7 @@ MAX_REASON = 512
 _CONTACT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,255}")
 REFUSED_OPEN = "the ciphertext does not open for this contact and field"
 REFUSED_IDENTITY = "your identity could not be verified as the operator role"
+UNAVAILABLE_RETRY = "decryption is temporarily unavailable; try again"
 UNVERIFIED = "unverified"
 
 
@@ -111,6 +112,11 @@ def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
         logger.warning("decrypt refused: ciphertext", extra={**where, "problem": str(error)})
         record("refused", principal, detail=str(error))
         return {"ok": False, "error": REFUSED_OPEN}
+    except Exception as error:  # KMS throttled or down: close the audit trail, then tell the operator to retry
+        code = str(getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__))
+        logger.exception("decrypt failed: KMS unavailable", extra={**where, "error_code": code})
+        record("failed", principal, detail=f"KMS {code}")
+        return {"ok": False, "error": UNAVAILABLE_RETRY}
     record("decrypted", principal)
     logger.info("decrypted for operator", extra=where)
     return {"ok": True, "contactId": request.contact_id, "field": request.field, "value": value}

@@ -173,3 +173,19 @@ def test_an_sts_answer_yields_its_arn() -> None:
             b"<Arn>arn:aws:sts::123456789012:assumed-role/op/me</Arn></GetCallerIdentityResult>"
             b"</GetCallerIdentityResponse>")
     assert identity._arn(body) == "arn:aws:sts::123456789012:assumed-role/op/me"
+
+
+@pytest.mark.parametrize("code", ["ThrottlingException", "KMSInternalException", "timeout"])
+def test_a_kms_outage_after_the_request_is_audited_closes_the_trail(sealed: dict[str, str], sts: Any,
+                                                                   lambda_context: Any, lambda_logs: Any,
+                                                                   monkeypatch: pytest.MonkeyPatch, code: str) -> None:
+    from tests.faults import injected_faults
+
+    with injected_faults(monkeypatch) as faults:
+        faults.fail("kms:Decrypt", code)
+        answer = decrypt.handler(request(sealed), lambda_context)
+    assert answer == {"ok": False, "error": decrypt.UNAVAILABLE_RETRY}
+    records = audit.records(TABLE, CONTACT)
+    assert [r["outcome"] for r in records] == ["requested", "failed"]
+    assert all(CARD not in str(r) for r in records)
+    assert "decrypt failed: KMS unavailable" in lambda_logs.getvalue()
