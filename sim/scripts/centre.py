@@ -123,7 +123,8 @@ def _queue(loader: _Loader, node: yaml.Node, field_name: str, reference: str, *,
             raise loader.error(key, f"{field_name}.{name}", "unknown key" + _suggestion(name, QUEUE_KEYS))
     hours = default.hours
     if "hours" in entries:
-        hours = _hours(loader, entries["hours"][1], f"{field_name}.hours", zone, named, name=f"{reference} hours")
+        name = f"{reference.rsplit('/', 1)[-1]} hours"
+        hours = _hours(loader, entries["hours"][1], f"{field_name}.hours", zone, named, name=name)
     agents = _count(loader, entries, "agents", field_name, 1)
     available = _count(loader, entries, "available", field_name, agents)
     if available > agents:

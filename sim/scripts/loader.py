@@ -139,8 +139,9 @@ def read_flow(path: Path, substitutions: Mapping[str, str], references: Iterable
         try:
             return load_flow(path, {**kept, **substitutions})
         except PlaceholderError as exc:
-            defaults = _default_references()
+            defaults, values = _default_references(), _default_values()
             known = {name: "${" + name + "}" for name in exc.names if "${" + name + "}" in defaults}
+            known.update({name: values[name] for name in exc.names if name in values})
             if len(known) < len(exc.names):
                 missing = ", ".join("${" + name + "}" for name in exc.names if name not in known)
                 raise ValueError(
@@ -157,6 +158,13 @@ def _default_references() -> set[str]:
     from sim.local_runtime import project_handlers
 
     return set(project_handlers())
+
+
+def _default_values() -> dict[str, str]:
+    """Local values of this project's other placeholders (the agent queue's ARN)."""
+    from sim.local_runtime import project_substitutions
+
+    return project_substitutions()
 
 
 # -- the YAML layer ---------------------------------------------------------------------------------------
@@ -225,7 +233,7 @@ class _Loader:
         references = [ref.reference for ref in bots] + [ref.reference for ref in hooks]
         flow = self.attempt(kind_value, kind, functools.partial(read_flow, target, substitutions, references))
         if "contact_centre" in header:
-            common["centre"] = parse_centre(self, header["contact_centre"][1], substitutions)
+            common["centre"] = parse_centre(self, header["contact_centre"][1], {**_default_values(), **substitutions})
         return Script(flow=flow, bots=bots, attributes=self.str_map(header, "attributes"),
                       locale=self.locale(header, "en-US"), **common)
 
