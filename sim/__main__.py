@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import glob
 import logging
 import math
 import re
@@ -209,14 +210,29 @@ def _voice_login_demo() -> bool:
     return True
 
 
+def _script_paths(files: list[str]) -> list[Path]:
+    """Each script file (or a glob pattern the shell left as is), relative to the current directory, else the repo."""
+    found: list[Path] = []
+    for file in files:
+        for base in (Path.cwd(), REPO):
+            given = base / file
+            pattern = any(c in file for c in "*?[") and not given.exists()
+            matches = sorted(map(Path, glob.glob(str(given)))) if pattern else [given]
+            if any(match.exists() for match in matches):
+                break
+        missing = [match for match in matches if not match.is_file()]
+        if not matches or missing:
+            what = "not a file" if missing and missing[0].exists() else "no such file"
+            raise UsageError(f"{file}: {what} (looked in {Path.cwd()} and {REPO})")
+        found.extend(matches)
+    return found
+
+
 def _script(args: argparse.Namespace) -> int:
     from sim.scripts import ScriptError, ScriptFailure, load_script, run_script
 
     scripts = []
-    for file in args.files:
-        path = Path(file)
-        if not path.is_file():
-            raise UsageError(f"{file}: no such file" if not path.exists() else f"{file}: not a file")
+    for path in _script_paths(args.files):
         try:
             scripts.append(load_script(path))
         except ScriptError as exc:

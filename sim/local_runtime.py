@@ -17,6 +17,7 @@ from sim.aws.resources import PROMPT_FUNCTION_ARN, DemoUser, Resources, create_r
 from sim.aws.secure_input import SecureInputResources, create_secure_input_resources, secure_input_handlers
 from sim.aws.sms_outbox import OutboxMessage, SmsOutbox
 from sim.aws.voice_login_resources import (
+    AGENT_QUEUE_ARN,
     OTHER_CUSTOMER,
     Customer,
     VoiceLoginResources,
@@ -71,6 +72,11 @@ def _imported_on_first_call(module: str) -> Handler:
         return importlib.import_module(module).handler(event, context)
 
     return invoke
+
+
+def project_substitutions() -> dict[str, str]:
+    """Local values for this project's flow placeholders that name neither a handler nor a bot."""
+    return {"AgentQueueArn": AGENT_QUEUE_ARN}
 
 
 def project_bots() -> dict[str, Path]:

@@ -63,6 +63,12 @@ USER_POOL_ID = "PhoneBankingUserPool"
 CLIENT_SECRET_ID = "PhoneBankingClientSecret"  # noqa: S105 - a logical ID, not a secret
 TWILIO_SECRET_ID = "TwilioCredentials"  # noqa: S105 - a logical ID, not a secret
 TABLE_KEY_ID = "VoiceLoginDataKey"
+AGENT_QUEUE_ID = "VoiceLoginAgentQueue"
+AGENT_HOURS_ID = "VoiceLoginAgentHours"
+# When the agent queue is open (Connect keeps these; change them in the console or here). Out of hours, or with
+# nobody staffed, the flow asks the caller to call back instead of queueing them.
+AGENT_HOURS_TIME_ZONE = "UTC"
+AGENT_HOURS = dict.fromkeys(("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY"), (9, 17))
 
 OUTSIDE_VPC = (
     "The function opens no listeners and reaches only AWS service APIs (DynamoDB, KMS, Secrets Manager, "
@@ -185,7 +191,8 @@ class VoiceLoginStack(Stack):
         flow = ContactFlow(self, "InboundFlow", instance_arn=connect.instance_arn, flow_file=INBOUND_FLOW,
                            flow_type="CONTACT_FLOW", functions={},
                            description="Voice login: PIN through Lex, then a single-use link by text",
-                           variables={"VoiceLoginBotAliasArn": alias.attr_arn})
+                           variables={"VoiceLoginBotAliasArn": alias.attr_arn,
+                                      "AgentQueueArn": self._agent_queue(connect.instance_arn).attr_queue_arn})
         association = connect_l1.CfnIntegrationAssociation(
             self, "BotAssociation", instance_id=connect.instance_arn, integration_type="LEX_BOT",
             integration_arn=alias.attr_arn)
@@ -302,6 +309,23 @@ class VoiceLoginStack(Stack):
                             "function verifies it offline (ES256, audience, scope, expiry) and spends it once "
                             "in DynamoDB, which a JWT authorizer cannot do (single use).")
         return api
+
+    def _agent_queue(self, instance_arn: str) -> connect_l1.CfnQueue:
+        """The queue callers who cannot sign in are handed to, with its hours of operation."""
+        slice_ = connect_l1.CfnHoursOfOperation.HoursOfOperationTimeSliceProperty
+        hours = connect_l1.CfnHoursOfOperation(
+            self, "AgentHours", instance_arn=instance_arn, name=f"{self.stack_name}-agent-hours",
+            time_zone=AGENT_HOURS_TIME_ZONE, description="When voice-login callers can reach an agent",
+            config=[connect_l1.CfnHoursOfOperation.HoursOfOperationConfigProperty(
+                day=day, start_time=slice_(hours=start, minutes=0), end_time=slice_(hours=end, minutes=0))
+                for day, (start, end) in AGENT_HOURS.items()])
+        queue = connect_l1.CfnQueue(
+            self, "AgentQueue", instance_arn=instance_arn, name=f"{self.stack_name}-agents",
+            hours_of_operation_arn=hours.attr_hours_of_operation_arn,
+            description="Callers whose phone sign-in failed or is locked, for an agent to verify")
+        pin_logical_id(hours, AGENT_HOURS_ID)
+        pin_logical_id(queue, AGENT_QUEUE_ID)
+        return queue
 
     def _bot(self) -> tuple[lex.CfnBot, lex.CfnBotAlias]:
         definition = json.loads(BOT_FILE.read_text(encoding="utf-8"))

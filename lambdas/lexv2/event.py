@@ -165,6 +165,11 @@ class LexEvent:
         return self.invocation_source == "FulfillmentCodeHook"
 
     @property
+    def invocation_label(self) -> str:
+        """The ``InvocationLabel`` of the dialog step whose code hook this is ("" when the step has none)."""
+        return _text(self.raw.get("invocationLabel"), "invocationLabel", optional=True)
+
+    @property
     def input_mode(self) -> str:
         """``Text``, ``Speech`` or ``DTMF``."""
         return _text(self.raw.get("inputMode"), "inputMode", optional=True) or "Text"

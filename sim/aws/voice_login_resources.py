@@ -22,6 +22,9 @@ from lambdas.voice_login.tables import ACCOUNTS_TABLE, GRANTS_TABLE, SESSIONS_TA
 PAGE_URL = "http://127.0.0.1:8766/voice-login/"   # where the local web server serves web/voice_login/
 PAGE_ORIGIN = "http://127.0.0.1:8766"
 GRANT_AUDIENCE = "voice-login:add-authorized-user"
+# The queue the inbound flow hands callers to (${AgentQueueArn}); the simulated contact centre answers for it.
+AGENT_QUEUE_ARN = ("arn:aws:connect:us-east-1:123456789012:instance/00000000-0000-4000-8000-000000000000"
+                   "/queue/voice-login-agents")
 PHONE_BANKING_AUTH_FLOWS = ("ALLOW_USER_PASSWORD_AUTH",)  # the only flow the phone-banking client allows
 PIN_POLICY = {"MinimumLength": 6, "RequireUppercase": False, "RequireLowercase": False, "RequireNumbers": True,
               "RequireSymbols": False}

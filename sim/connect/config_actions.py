@@ -88,10 +88,21 @@ def message_participant_iteratively(ex: Execution, action: Action) -> Outcome:
 
 
 def show_view(ex: Execution, action: Action) -> Outcome:
-    """Agent side: record the view; the simulated agent chooses Next."""
+    """Agent side: record the view; the simulated agent chooses Next, once per view block of a contact.
+
+    Shown the same view again (a flow whose views lead back to each other: "create another task?"), the agent
+    does not act and the view's ``InvocationTimeLimitSeconds`` passes (``TimeLimitExceeded``), as when an agent
+    walks away: a simulated agent that always pressed Next would keep such a flow going for ever.
+    """
     resource = action.parameters.get("ViewResource")
     view = as_text(resource.get("Id")) if isinstance(resource, Mapping) else "?"
     ex.resolve(action, dict(action.parameters))
+    key = (ex.flow.name, f"view:{action.identifier}")
+    shown = ex.loop_counters.get(key, 0)
+    ex.loop_counters[key] = shown + 1
+    if shown:
+        ex.record(Note(action.identifier, f"view {view!r} shown to the agent again; the agent does not act"))
+        return ex.fail("TimeLimitExceeded", "the simulated agent acts on each view block once")
     ex.record(Note(action.identifier, f"view {view!r} shown to the agent; the agent chooses Next"))
     return Result("Next", equals_only=True) if action.conditions else Next()
 

@@ -59,14 +59,18 @@ class Transfer:
 
 @dataclass(frozen=True)
 class Invoke:
-    """Run a flow module, then come back to this block's NextAction."""
+    """Run a flow module with ``input`` (its ``$.Modules.Input``), then come back to this block."""
 
     module: Flow
+    input: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Return:
-    """A flow module ended: go back to the block that invoked it (the run ends if none did)."""
+    """A flow module ended with the branch ``result`` (or none) and its ``data``: back to the invoking block."""
+
+    result: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
 
 
 Outcome = Next | Result | Failed | End | Transfer | Invoke | Return
@@ -79,6 +83,7 @@ class ModuleCall:
     flow: Flow
     action: Action
     flow_attributes: dict[str, str]
+    module_input: dict[str, Any] = field(default_factory=dict)  # the caller's own $.Modules.Input
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,9 @@ class Execution:
         self.metrics: dict[str, Any] | None = None
         self.language_code = contact.language_code
         self.modules: list[ModuleCall] = []
+        self.module_input: dict[str, Any] = {}  # $.Modules.Input: what the running module was invoked with
+        self.module_result: str | None = None  # $.Modules.Result: the branch the last module returned
+        self.module_result_data: dict[str, Any] | None = None  # $.Modules.ResultData: its output
         self.transferred_to: str | None = None  # the queue (or number) the contact was handed to
         self.transcript = Transcript()
         self.steps = 0
@@ -143,12 +151,21 @@ class Execution:
             "Media": {"Sip": {"Headers": dict(contact.sip_headers)}},
             # Namespaces of services the runtime does not emulate: present, so their references read as empty.
             "Customer": {}, "Case": {}, "Tags": {}, "Wisdom": {}, "Views": {}, "SegmentAttributes": {},
-            "References": {}, "Modules": {},
+            "References": {}, "Modules": self._modules_data(),
             "Attributes": dict(self.attributes),
             "External": self.external,
             "Lex": self.lex,
             "StoredCustomerInput": self.stored_input,
         }
+
+    def _modules_data(self) -> dict[str, Any]:
+        """What ``$.Modules`` reads: ``Input`` inside a module; ``Result``/``ResultData`` after one returned."""
+        data: dict[str, Any] = {"Input": dict(self.module_input)}
+        if self.module_result is not None:
+            data["Result"] = self.module_result
+        if self.module_result_data is not None:
+            data["ResultData"] = dict(self.module_result_data)
+        return data
 
     def resolve(self, action: Action, value: Any) -> Any:
         """``value`` with its JSONPath references resolved against the flow data."""

@@ -108,14 +108,19 @@ class FlowInterpreter:
                 ex.flow, ex.block_id = outcome.flow, outcome.flow.start_action
                 continue
             if isinstance(outcome, Invoke):
-                ex.modules.append(ModuleCall(ex.flow, action, ex.flow_attributes))
+                ex.modules.append(ModuleCall(ex.flow, action, ex.flow_attributes, ex.module_input))
                 ex.flow, ex.block_id, ex.flow_attributes = outcome.module, outcome.module.start_action, {}
+                ex.module_input = dict(outcome.input)
                 continue
             if isinstance(outcome, Return):
+                ex.module_result, ex.module_result_data = outcome.result, dict(outcome.data)
                 if not ex.modules:
                     return False  # a module run on its own: its end is the run's end
                 call = ex.modules.pop()
-                ex.flow, ex.flow_attributes, action, outcome = call.flow, call.flow_attributes, call.action, Next()
+                ex.flow, ex.flow_attributes, action = call.flow, call.flow_attributes, call.action
+                ex.module_input = call.module_input
+                # a returned branch picks the invoking block's condition of that name; none, its NextAction
+                outcome = Result(outcome.result, equals_only=True) if outcome.result is not None else Next()
             target = self._next_block(ex, action, outcome)
             if target is None:
                 return True

@@ -1,8 +1,11 @@
 """Flow modules and flow attributes: InvokeFlowModule, EndFlowModuleExecution, UpdateFlowAttributes.
 
-A module runs with the contact's attributes and its own ``$.FlowAttributes``; at its end the invoking
-block's NextAction follows. A module run on its own ends the run at EndFlowModuleExecution.
+A module runs with the contact's attributes, its own ``$.FlowAttributes`` and the invoking block's ``Input``
+as ``$.Modules.Input``. ``EndFlowModuleExecution`` returns ``ResultData`` (the caller's ``$.Modules.ResultData``)
+and optionally a custom branch ``Result`` (the caller's ``$.Modules.Result``), which picks the invoking block's
+condition of that name; without one, its NextAction follows. A module run on its own ends the run there.
 https://docs.aws.amazon.com/connect/latest/APIReference/flow-language-actions-invoke-flow-module.html
+https://docs.aws.amazon.com/connect/latest/adminguide/connect-attrib-list.html (flow module attributes)
 """
 
 from __future__ import annotations
@@ -29,14 +32,34 @@ def invoke_flow_module(ex: Execution, action: Action) -> Outcome:
         return ex.fail("NoMatchingError", f"no flow module {reference.rsplit('/', 1)[-1]!r} in the flow library")
     if len(ex.modules) >= _MAX_MODULE_DEPTH:
         return ex.fail("NoMatchingError", f"modules nested more than {_MAX_MODULE_DEPTH} deep")
-    ex.record(Note(action.identifier, f"invoking flow module {module.name!r}"))
-    return Invoke(module)
+    inputs = _object_parameter(ex, action, "Input")
+    names = f" with input {', '.join(sorted(inputs))}" if inputs else ""
+    ex.record(Note(action.identifier, f"invoking flow module {module.name!r}{names}"))
+    return Invoke(module, inputs)
 
 
 def end_flow_module_execution(ex: Execution, action: Action) -> Outcome:
-    """Return from the module to the block that invoked it."""
-    ex.record(Note(action.identifier, f"flow module {ex.flow.name!r} ended"))
-    return Return()
+    """Return from the module to the block that invoked it, with its ``Result`` branch and ``ResultData``."""
+    data = _object_parameter(ex, action, "ResultData")
+    result = None
+    if "Result" in action.parameters:
+        result = as_text(ex.param(action, "Result")).strip()
+        if not result:
+            raise ex.definition_error(action, "Result must name one of the module's branches")
+    ended = f"flow module {ex.flow.name!r} ended" + (f" on branch {result!r}" if result else "")
+    ex.record(Note(action.identifier, ended + (f", output {', '.join(sorted(data))}" if data else "")))
+    return Return(result, data)
+
+
+def _object_parameter(ex: Execution, action: Action, name: str) -> dict[str, Any]:
+    """An optional object parameter (module input or output), its JSONPath values resolved (names only recorded)."""
+    raw = action.parameters.get(name)
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise ex.definition_error(action, f"{name} must be an object of named values")
+    resolved = ex.resolve(action, dict(raw))
+    return {str(key): value for key, value in resolved.items()}
 
 
 def update_flow_attributes(ex: Execution, action: Action) -> Outcome:

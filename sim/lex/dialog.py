@@ -79,6 +79,7 @@ class Turn:
         self.request_attributes = dict(inp.request_attributes)
         self.previous = (copy.deepcopy(session.intent), copy.deepcopy(session.action))
         self._proposed: _Step | None = None
+        self._label: str | None = None  # the InvocationLabel of the dialog step the hook runs at, if any
 
     # ---- entry -------------------------------------------------------------------------------------
 
@@ -132,6 +133,7 @@ class Turn:
         self.session.intent = _new_intent(match.intent, match.captures)
         self.top_score = match.score
         self.session.attempts = 0
+        self._label = match.intent.initial_label
         self._advance(None)
 
     def _fallback(self, intent: Intent | None = None) -> None:
@@ -139,6 +141,7 @@ class Turn:
         self.session.intent = _new_intent(intent or self.locale.fallback, {})
         self.top_score = None
         self.session.attempts = 0
+        self._label = (intent or self.locale.fallback).initial_label
         self._advance(None)
 
     def _note(self, intent: Intent, captures: Mapping[str, Capture]) -> None:
@@ -156,6 +159,7 @@ class Turn:
         capture = fill_slot(
             self.locale, definition, slot, self.inp.text, self.tokens, dtmf=self.dtmf, today=self.inp.today
         )
+        self._label = slot.capture_label
         if capture is not None:
             self._intent()["slots"][slot.name] = capture.value.to_wire()
             self._note(definition, {slot.name: capture})
@@ -165,6 +169,7 @@ class Turn:
         if slot.obfuscated:
             self.obfuscate_all = slot.name
         if not self._switch_or_merge(definition, merge=True):
+            self._label = slot.elicitation_label
             self._retry(_Step("ElicitSlot", slot.name), slot.prompt)
 
     def _answer_confirmation(self) -> None:
@@ -174,9 +179,11 @@ class Turn:
         if answer in _ANSWERS:
             self._intent()["confirmationState"] = _ANSWERS[answer]
             self.session.attempts = 0
+            self._label = definition.confirmation_label
             self._advance(None)
             return
         if not self._switch_or_merge(definition, merge=False):
+            self._label = definition.confirmation_retry_label
             self._retry(_Step("ConfirmIntent"), definition.confirmation_prompt)
 
     def _switch_or_merge(self, definition: Intent, *, merge: bool) -> bool:
@@ -308,6 +315,7 @@ class Turn:
             proposed_next_state=self._proposed_state(step) if step is not None else None,
             request_attributes=self.request_attributes,
             session_state=self._event_session_state(),
+            invocation_label=self._label if source == DIALOG_HOOK else None,
         )
         context = FakeLambdaContext(f"{self.inp.identity.bot_name}-code-hook",
                                     timeout_seconds=CODE_HOOK_TIMEOUT_SECONDS)

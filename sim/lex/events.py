@@ -72,8 +72,9 @@ def build_event(
     proposed_next_state: dict[str, Any] | None,
     request_attributes: dict[str, str],
     session_state: dict[str, Any],
+    invocation_label: str | None = None,
 ) -> dict[str, Any]:
-    """The Lex V2 Lambda input event (messageVersion 1.0)."""
+    """The Lex V2 Lambda input event (messageVersion 1.0); ``invocationLabel`` only when the step has one."""
     event: dict[str, Any] = {
         "messageVersion": "1.0",
         "invocationSource": source,
@@ -81,6 +82,7 @@ def build_event(
         "responseContentType": RESPONSE_CONTENT_TYPE,
         "sessionId": session_id,
         "inputTranscript": input_transcript,
+        **({"invocationLabel": invocation_label} if invocation_label is not None else {}),
         "bot": bot.to_wire(),
         "interpretations": interpretations,
     }

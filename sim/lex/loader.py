@@ -32,6 +32,7 @@ from sim.lex.model import (
 from sim.lex.slot_types import BUILTIN_SLOT_TYPES
 
 _SLOT_REF = re.compile(r"\{([^{}]*)\}")
+_LABEL = re.compile(r"(?:[0-9a-zA-Z][_-]?)+")  # InvocationLabel (DialogCodeHookInvocationSetting)
 _SLOT_NAME = re.compile(r"^[0-9a-zA-Z](?:[_-]?[0-9a-zA-Z])*$")
 _ALPHANUMERIC = "AMAZON.AlphaNumeric"
 CONCATENATION = "Concatenation"
@@ -253,6 +254,9 @@ def _intent(node: Field, slot_types: Mapping[str, CustomSlotType]) -> Intent:
         dialog_hook=_hook_enabled(node.get("DialogCodeHook"), spec({"Enabled"})),
         fulfillment_hook=_hook_enabled(node.get("FulfillmentCodeHook"), _FULFILLMENT),
         closing=_closing(node.get("IntentClosingSetting")),
+        initial_label=_label(node, "InitialResponseSetting", "CodeHook"),
+        confirmation_label=_label(node, "IntentConfirmationSetting", "CodeHook"),
+        confirmation_retry_label=_label(node, "IntentConfirmationSetting", "ElicitationCodeHook"),
     )
 
 
@@ -298,7 +302,22 @@ def _slot(node: Field, slot_types: Mapping[str, CustomSlotType]) -> Slot:
         prompt=_prompt(prompt_node) if prompt_node else None,
         obfuscated=_obfuscated(node.get("ObfuscationSetting")),
         sample_utterances=utterances,
+        capture_label=_label(setting, "SlotCaptureSetting", "CodeHook"),
+        elicitation_label=_label(setting, "SlotCaptureSetting", "ElicitationCodeHook"),
     )
+
+
+def _label(node: Field, *path: str) -> str | None:
+    """The ``InvocationLabel`` of the code-hook setting at ``path`` under ``node`` (Lex passes it to the hook)."""
+    found: Field | None = node
+    for key in (*path, "InvocationLabel"):
+        found = found.get(key) if found is not None else None
+    if found is None:
+        return None
+    text = found.text()
+    if len(text) > 100 or not _LABEL.fullmatch(text):
+        found.fail("1 to 100 characters: letters and digits, each optionally followed by one '_' or '-'")
+    return text
 
 
 def _obfuscated(node: Field | None) -> bool:

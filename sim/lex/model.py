@@ -110,6 +110,8 @@ class Slot:
     prompt: Prompt | None
     obfuscated: bool = False
     sample_utterances: tuple[str, ...] = ()
+    capture_label: str | None = None  # SlotCaptureSetting.CodeHook.InvocationLabel: the hook after a value
+    elicitation_label: str | None = None  # SlotCaptureSetting.ElicitationCodeHook.InvocationLabel: between retries
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,9 @@ class Intent:
     dialog_hook: bool = False
     fulfillment_hook: bool = False
     closing: tuple[MessageGroup, ...] = ()
+    initial_label: str | None = None  # InitialResponseSetting.CodeHook.InvocationLabel: the hook as it starts
+    confirmation_label: str | None = None  # IntentConfirmationSetting.CodeHook.InvocationLabel: after yes/no
+    confirmation_retry_label: str | None = None  # IntentConfirmationSetting.ElicitationCodeHook.InvocationLabel
 
     @property
     def is_fallback(self) -> bool:

@@ -32,6 +32,7 @@ from sim.scripts.model import (
     ExpectError,
     ExpectHangup,
     ExpectSms,
+    ExpectTransfer,
     InputStep,
     OpenLink,
     PatternStep,
@@ -95,6 +96,7 @@ class _Conversation:
         self.cursor = 0
         self.pending: deque[str] = deque()
         self.error: str | None = None  # an error a later expect_error step has to account for
+        self.transferred: str | None = None  # the queue (or number) the flow handed the contact to
         self.failed: _Failed | None = None
         self.turns = 0
         self.who = "system" if script.kind == "call" else "bot"
@@ -129,9 +131,12 @@ class _Conversation:
             )  # fmt: skip
         except FlowError as exc:
             self.error = str(exc)
+            self.transferred = exc.partial.transferred_to if exc.partial else None
             self.world.transcript.add(ErrorRaised(exc.partial.ended_by if exc.partial else "", str(exc)))
         if self.failed is not None:  # raised in respond() and swallowed on the way out: still a failure
             raise self.failed
+        if result is not None:
+            self.transferred = result.transferred_to
         self.world.deliver()
         for step in self.steps[self.cursor :]:
             self.cursor += 1
@@ -158,7 +163,7 @@ class _Conversation:
                     self.pending.clear()  # what no step expected before the caller answers is passed over
                     return step.reply
                 waiting = _WAITING.get(request.kind, f"the system is waiting for {request.kind}")
-                if isinstance(step, ExpectHangup | ExpectError):
+                if isinstance(step, ExpectHangup | ExpectError | ExpectTransfer):
                     self.fail(step, f"the call is still on: {waiting}")
                 self._check(step, idle=waiting, no_error="")
         except _Failed as failed:
@@ -245,9 +250,8 @@ class _Conversation:
             call = self.world.next_call()
             absent = f"but no new call rang {self.world.phone.number}"
             self._match(step, None if call is None else call.words, "a call saying", absent, "but it said")
-        elif isinstance(step, ExpectError):
-            self._match(step, self.error, "an error matching", f"but {no_error}", "but got")
-            self.error = None
+        elif isinstance(step, ExpectError | ExpectTransfer):
+            self._check_outcome(step, no_error)
         elif isinstance(step, ExpectAbsent):
             self.world.deliver()
             found = [where for where, text in self.world.recorded() if step.pattern.search(text)]
@@ -264,6 +268,14 @@ class _Conversation:
             self.world.advance(step.seconds)
         elif isinstance(step, OpenLink):
             self._open_link(step)
+
+    def _check_outcome(self, step: ExpectError | ExpectTransfer, no_error: str) -> None:
+        """How the flow (or the last chat turn) ended: the error it stopped with, or the queue it transferred to."""
+        if isinstance(step, ExpectError):
+            self._match(step, self.error, "an error matching", f"but {no_error}", "but got")
+            self.error = None
+        else:
+            self._match(step, self.transferred, "a transfer to", "but the flow made none", "but it went to")
 
     def _open_link(self, step: OpenLink) -> None:
         """Open the latest SMS's link as the page does; check what it shows before and after submitting."""

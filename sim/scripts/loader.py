@@ -20,6 +20,7 @@ from lambdas.common.core.phone import E164
 from lambdas.common.core.substitution import placeholder_name
 from sim.connect import Flow, FlowDefinitionError, PlaceholderError, load_flow
 from sim.lex import BotDefinition, LexEmulatorError, load_bot
+from sim.scripts.centre import parse_centre
 from sim.scripts.link_visit import TAMPERS
 from sim.scripts.model import (
     CALL_ONLY,
@@ -34,6 +35,7 @@ from sim.scripts.model import (
     ExpectError,
     ExpectHangup,
     ExpectSms,
+    ExpectTransfer,
     Handler,
     HookRef,
     Kind,
@@ -51,7 +53,7 @@ from sim.scripts.model import (
 REPO = Path(__file__).resolve().parents[2]
 HEADER_KEYS = (
     "call", "chat", "description", "bots", "code_hooks", "substitutions", "caller", "attributes",
-    "session_attributes", "locale", "aws", "steps",
+    "session_attributes", "locale", "aws", "contact_centre", "steps",
 )  # fmt: skip
 LINK_KEYS = ("link", "expect", "fill", "submit", "expect_after", "tamper")
 SEND_CODE_KEYS = ("say", "encrypted", "wrong")
@@ -137,8 +139,9 @@ def read_flow(path: Path, substitutions: Mapping[str, str], references: Iterable
         try:
             return load_flow(path, {**kept, **substitutions})
         except PlaceholderError as exc:
-            defaults = _default_references()
+            defaults, values = _default_references(), _default_values()
             known = {name: "${" + name + "}" for name in exc.names if "${" + name + "}" in defaults}
+            known.update({name: values[name] for name in exc.names if name in values})
             if len(known) < len(exc.names):
                 missing = ", ".join("${" + name + "}" for name in exc.names if name not in known)
                 raise ValueError(
@@ -155,6 +158,13 @@ def _default_references() -> set[str]:
     from sim.local_runtime import project_handlers
 
     return set(project_handlers())
+
+
+def _default_values() -> dict[str, str]:
+    """Local values of this project's other placeholders (the agent queue's ARN)."""
+    from sim.local_runtime import project_substitutions
+
+    return project_substitutions()
 
 
 # -- the YAML layer ---------------------------------------------------------------------------------------
@@ -211,6 +221,7 @@ class _Loader:
         if kind == "chat":
             self.refuse(header, "bots", "bots: is for call scripts (a chat talks to its chat: bot)")
             self.refuse(header, "attributes", "attributes: are contact attributes; use session_attributes:")
+            self.refuse(header, "contact_centre", "contact_centre: is for call scripts (a chat has no queues)")
             if len(hooks) > 1:
                 raise self.error(header["code_hooks"][0], "code_hooks", "a chat has one bot: give one code hook")
             bot = self.attempt(kind_value, kind, functools.partial(read_bot, target))
@@ -221,6 +232,8 @@ class _Loader:
         bots = self.bots(header)
         references = [ref.reference for ref in bots] + [ref.reference for ref in hooks]
         flow = self.attempt(kind_value, kind, functools.partial(read_flow, target, substitutions, references))
+        if "contact_centre" in header:
+            common["centre"] = parse_centre(self, header["contact_centre"][1], {**_default_values(), **substitutions})
         return Script(flow=flow, bots=bots, attributes=self.str_map(header, "attributes"),
                       locale=self.locale(header, "en-US"), **common)
 
@@ -479,7 +492,8 @@ _STEP_PARSERS: dict[str, Callable[[_Loader, yaml.Node, int, str], Step]] = {
     OpenLink.KEY: _Loader.open_link,
     ExpectAttribute.KEY: _Loader.expect_attribute,
     SendCode.KEY: _Loader.send_code,
-    **{step.KEY: _pattern_parser(step) for step in (Expect, ExpectSms, ExpectCall, ExpectError, ExpectAbsent)},
+    **{step.KEY: _pattern_parser(step) for step in (Expect, ExpectSms, ExpectCall, ExpectError, ExpectAbsent,
+                                                             ExpectTransfer)},
 }
 
 

@@ -10,6 +10,7 @@ from typing import Any, ClassVar, Literal
 
 from sim.connect import Flow
 from sim.lex import BotDefinition
+from sim.scripts.centre import CentreSetup
 
 Handler = Callable[[dict[str, Any], Any], Any]
 Kind = Literal["call", "chat"]
@@ -157,6 +158,13 @@ class ExpectHangup(Step):
 
 
 @dataclass(frozen=True)
+class ExpectTransfer(PatternStep):
+    """The flow handed the contact to a queue (or a phone number) whose name matches."""
+
+    KEY: ClassVar[str] = "expect_transfer"
+
+
+@dataclass(frozen=True)
 class Advance(Step):
     """Simulated time passes."""
 
@@ -188,7 +196,7 @@ class OpenLink(Step):
     visit: LinkVisit
 
 
-CALL_ONLY: frozenset[str] = frozenset({Silence.KEY, ExpectHangup.KEY})
+CALL_ONLY: frozenset[str] = frozenset({Silence.KEY, ExpectHangup.KEY, ExpectTransfer.KEY})
 CHAT_ONLY: frozenset[str] = frozenset({SendCode.KEY})
 
 
@@ -227,6 +235,7 @@ class Script:
     attributes: Mapping[str, str] = field(default_factory=dict)  # contact attributes, or chat session ones
     locale: str = "en-US"
     aws: bool = False
+    centre: CentreSetup = field(default_factory=CentreSetup)  # a call's contact centre and the clock's start
     description: str | None = None
     steps: tuple[Step, ...] = ()
 

@@ -6,6 +6,7 @@ the script does not map itself (so this project's handler runs), or ``aws: true`
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import uuid
@@ -47,7 +48,7 @@ class World:
         self.script = script
         self.transcript = Transcript()
         self.redact = Redactor()
-        self.clock = SimClock()
+        self.clock = SimClock(script.centre.start)
         self.phone = Phone(script.caller)
         self.contact_id = str(uuid.uuid5(_NAMESPACE, str(script.path.resolve())))
         self._runtime: LocalRuntime | None = None
@@ -179,9 +180,8 @@ class World:
     # -- the call ---------------------------------------------------------------------------------------
     def interpreter(self) -> FlowInterpreter:
         """A flow interpreter wired to this world's Lambdas and Lex."""
-        from sim.connect.centre import ContactCentre
-
-        return FlowInterpreter(lambdas=self.lambda_handler, lex=self, centre=ContactCentre(clock=self.clock.now))
+        centre = dataclasses.replace(self.script.centre.centre, clock=self.clock.now)
+        return FlowInterpreter(lambdas=self.lambda_handler, lex=self, centre=centre)
 
     def contact(self, *, initiation: str = "INBOUND") -> ContactData:
         """The contact a call script's flow runs for (inbound unless ``initiation`` says otherwise)."""

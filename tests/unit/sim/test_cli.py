@@ -174,3 +174,16 @@ def test_it_runs_from_any_directory(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
     assert done.returncode in (0, 1), done.stderr
     assert done.stdout.startswith(("SYSTEM >", "       ·")), done.stdout
+
+
+def test_script_paths_and_globs_resolve_from_the_repository_outside_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the shell leaves a glob that matches nothing here as written
+    status, out, _ = run(capsys, "script", "tests/e2e/toy_bot_*_chat.yaml", "tests/e2e/toy_lex_call_balance.yaml")
+    assert status == 0
+    assert out.count("=== passed") == 4  # balance, broken hook and pizza chats, then the call
+    assert "toy_bot_balance_chat.yaml" in out.split("=== passed")[0]
+    error = one_line_error(capsys, "script", "tests/e2e/nothing_*.yaml")
+    assert "script: tests/e2e/nothing_*.yaml: no such file (looked in " in error
+    assert "script: tests/e2e: not a file" in one_line_error(capsys, "script", "tests/e2e")

@@ -180,6 +180,21 @@ def test_configuration_blocks_are_recorded_and_passed_through() -> None:
     ]
 
 
+def test_the_simulated_agent_acts_on_a_view_block_once_then_lets_it_time_out() -> None:
+    flow = toy(
+        block("view", "ShowView", "end", conditions=[("Equals", "Next", "again")],
+              errors={"TimeLimitExceeded": "timed-out", "NoMatchingError": "end"}, ViewResource={"Id": "form"}),
+        say("again", "another?", "view"),
+        say("timed-out", "view timed out"),
+    )
+    result, _ = run(flow)
+    assert result.transcript.heard() == ["another?", "view timed out"]
+    (branch,) = result.transcript.of_type(ErrorBranch)
+    assert branch.error_type == "TimeLimitExceeded"
+    assert branch.reason == "the simulated agent acts on each view block once"
+    assert "view 'form' shown to the agent again; the agent does not act" in lines(result)
+
+
 def test_the_language_code_set_by_the_flow_is_the_lex_locale() -> None:
     lex = FakeLex(lex_turn("Close", "Hello", "Fulfilled"))
     flow = toy(
@@ -260,3 +275,16 @@ def test_sip_headers_are_in_the_flow_data() -> None:
     FlowInterpreter(lambdas={}).run(flow, participant=caller, contact=sip)
     assert caller.heard == ["from pbx-7"]
     assert isinstance(sip, ContactData)
+
+
+def test_the_interruptible_queue_sample_loops_only_until_the_caller_gives_a_valid_number() -> None:
+    from pathlib import Path
+
+    from sim.connect import load_flow
+
+    sample = Path(__file__).parents[2] / "fixtures" / "third_party" / "flows" / "callback-interruptible-queue.json"
+    result, _ = run(load_flow(sample, {}), ["1", "1", "2065550100"])
+    assert result.disconnected
+    assert result.transcript.heard()[-2:] == ["Enter the number you would like to be called back at.",
+                                              "You will be called back when the next agent is available."]
+    assert result.attributes["callbackNumber"] == "+12065550100"

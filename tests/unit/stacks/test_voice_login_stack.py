@@ -44,7 +44,8 @@ def test_stateful_resources_keep_their_logical_ids(vl: VoiceLoginSynth) -> None:
                 "VoiceLoginSessionsTable": "AWS::DynamoDB::Table", "GrantSigningKey": "AWS::KMS::Key",
                 "PhoneBankingUserPool": "AWS::Cognito::UserPool", "TwilioCredentials": "AWS::SecretsManager::Secret",
                 "PhoneBankingClientSecret": "AWS::SecretsManager::Secret", "VoiceLoginDataKey": "AWS::KMS::Key",
-                "OtpTable": "AWS::DynamoDB::Table", "OtpHashSecret": "AWS::SecretsManager::Secret"}
+                "OtpTable": "AWS::DynamoDB::Table", "OtpHashSecret": "AWS::SecretsManager::Secret",
+                "VoiceLoginAgentQueue": "AWS::Connect::Queue", "VoiceLoginAgentHours": "AWS::Connect::HoursOfOperation"}
     assert {name: vl.resources[name]["Type"] for name in expected} == expected
 
 
@@ -164,7 +165,8 @@ def test_the_bot_deploys_the_file_the_emulator_runs(vl: VoiceLoginSynth) -> None
 def test_the_flow_talks_to_the_alias_and_connect_may_use_it(vl: VoiceLoginSynth) -> None:
     _, flow = vl.only("AWS::Connect::ContactFlow")
     content, variables = flow["Properties"]["Content"]["Fn::Sub"]
-    assert variables == {"VoiceLoginBotAliasArn": {"Fn::GetAtt": ["BotAlias", "Arn"]}}
+    assert variables == {"VoiceLoginBotAliasArn": {"Fn::GetAtt": ["BotAlias", "Arn"]},
+                         "AgentQueueArn": {"Fn::GetAtt": ["VoiceLoginAgentQueue", "QueueArn"]}}
     assert json.loads(content)["Actions"][0] == {"Identifier": "disable-flow-logging",
                                                  "Type": "UpdateFlowLoggingBehavior",
                                                  "Parameters": {"FlowLoggingBehavior": "Disabled"},
@@ -173,6 +175,20 @@ def test_the_flow_talks_to_the_alias_and_connect_may_use_it(vl: VoiceLoginSynth)
     assert association["Properties"]["IntegrationType"] == "LEX_BOT"
     assert association["Properties"]["IntegrationArn"] == {"Fn::GetAtt": ["BotAlias", "Arn"]}
     assert "BotAssociation" in _as_list(flow.get("DependsOn", []))
+
+
+def test_callers_who_cannot_sign_in_go_to_an_agent_queue_with_weekday_hours(vl: VoiceLoginSynth) -> None:
+    _, flow = vl.only("AWS::Connect::ContactFlow")
+    actions = {a["Identifier"]: a for a in json.loads(flow["Properties"]["Content"]["Fn::Sub"][0])["Actions"]}
+    assert actions["agent-queue"]["Parameters"] == {"QueueId": "${AgentQueueArn}"}
+    assert actions["to-agent"]["Type"] == "TransferContactToQueue"
+    queue = vl.resources["VoiceLoginAgentQueue"]["Properties"]
+    assert queue["HoursOfOperationArn"] == {"Fn::GetAtt": ["VoiceLoginAgentHours", "HoursOfOperationArn"]}
+    hours = vl.resources["VoiceLoginAgentHours"]["Properties"]
+    assert hours["TimeZone"] == "UTC"
+    assert [(c["Day"], c["StartTime"]["Hours"], c["EndTime"]["Hours"]) for c in hours["Config"]] == [
+        (day, 9, 17) for day in ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY")]
+    assert queue["InstanceArn"] == hours["InstanceArn"] == flow["Properties"]["InstanceArn"]
 
 
 def test_no_stack_without_a_page_url_and_bad_context_names_its_key() -> None:
