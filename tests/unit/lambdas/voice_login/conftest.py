@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -75,23 +74,8 @@ def lex_event(intent: str, *, slots: dict[str, str] | None = None, attributes: d
 def http_event(method: str, path: str, *, token: str | None = None, body: Any = None, origin: str | None = None,
                headers: dict[str, str] | None = None, raw_body: str | None = None,
                base64_body: bool = False) -> dict[str, Any]:
-    """An API Gateway HTTP API payload v2 event, as the page's fetch() produces it."""
-    all_headers = {"host": "api.example.com", "user-agent": "pytest", **(headers or {})}
-    if token is not None:
-        all_headers["authorization"] = f"Bearer {token}"
-    if origin is not None:
-        all_headers["origin"] = origin
-    event: dict[str, Any] = {
-        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "", "headers": all_headers,
-        "requestContext": {"accountId": "123456789012", "apiId": "api1", "domainName": "api.example.com",
-                           "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1",
-                                    "userAgent": "pytest"},
-                           "requestId": "r1", "routeKey": "$default", "stage": "$default", "time": "",
-                           "timeEpoch": 0},
-        "isBase64Encoded": base64_body,
-    }
-    if raw_body is not None:
-        event["body"] = raw_body
-    elif body is not None:
-        event["body"] = json.dumps(body)
-    return event
+    """An API Gateway HTTP API payload v2 event, as the page's fetch() produces it (the runtime's own builder)."""
+    from sim.scripts.link_visit import http_api_event
+
+    return http_api_event(method, f"https://api.example.com{path}", token=token, body=body, origin=origin,
+                          headers=headers, raw_body=raw_body, base64_body=base64_body)
