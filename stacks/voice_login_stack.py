@@ -35,6 +35,7 @@ from constructs import Construct
 
 from lambdas.common.core.tables import TableShape
 from lambdas.voice_login import tables
+from lambdas.voice_login.routes import ROUTES
 from stacks.config import VoiceLoginConfig, otp_policy_environment, url_origin
 from stacks.constructs.compliance import acknowledge, acknowledge_for_grantee
 from stacks.constructs.connect_instance import ConnectRefs
@@ -289,8 +290,9 @@ class VoiceLoginStack(Stack):
         integration = integrations.HttpLambdaIntegration(
             "LinkApiIntegration", self.api_function.function,
             payload_format_version=apigw.PayloadFormatVersion.VERSION_2_0)
-        for path, method in (("/v1/link", apigw.HttpMethod.GET), ("/v1/authorized-users", apigw.HttpMethod.POST)):
-            api.add_routes(path=path, methods=[method, apigw.HttpMethod.OPTIONS], integration=integration)
+        for path, method in ROUTES.items():
+            api.add_routes(path=path, methods=[apigw.HttpMethod(method), apigw.HttpMethod.OPTIONS],
+                           integration=integration)
         # Named under the stack's Lambda log prefix: the one the log key's policy admits (LogEncryptionKey).
         access_logs = logs.LogGroup(
             self, "LinkApiAccessLogs", retention=LOG_RETENTION, encryption_key=log_key,

@@ -217,12 +217,16 @@ class PageAndApi:
 @contextmanager
 def serve_page_and_api(static_dir: Path, routes: Mapping[str, Handler], *,
                        clock: Callable[[], float] = lambda_clock.now,
-                       function_name: str = "local-http-api") -> Iterator[PageAndApi]:
+                       function_name: str = "local-http-api", gateway_cors: bool = True) -> Iterator[PageAndApi]:
     """Serve ``static_dir`` and an HTTP API of ``routes`` on two origins: the page's ``config.json`` names the
-    API, the API's CORS allows only the page's origin, and the page's CSP may connect only to itself and the API."""
+    API, the API's CORS allows only the page's origin, and the page's CSP may connect only to itself and the API.
+
+    ``gateway_cors=False`` leaves CORS to the function, as the VoiceLogin stack deploys it: no gateway CORS
+    configuration, so preflights go to ``OPTIONS`` routes (include them in ``routes``) and the function's own
+    headers reach the browser."""
     with LocalWebServer() as api, LocalWebServer(static_dir=static_dir) as page:
-        api.mount(HttpApi(routes, cors=Cors(allow_origins=(page.origin,)), function_name=function_name,
-                          clock=clock))
+        cors = Cors(allow_origins=(page.origin,)) if gateway_cors else None
+        api.mount(HttpApi(routes, cors=cors, function_name=function_name, clock=clock))
         page.config = {"apiBaseUrl": api.origin}
         page.connect_src = [api.origin]
         yield PageAndApi(page=page, api=api)
