@@ -25,11 +25,11 @@ from stacks.constructs.otp_storage import KEY_ADMINISTRATION_ACTIONS, OtpStorage
 from stacks.constructs.python_function import LambdaPackaging, LogEncryptionKey, PythonFunction
 from stacks.constructs.stable import pin_logical_id
 from stacks.constructs.static_site import StaticSite
+from web.shipping import ORDERING_CHAT_SOURCES
 
 ROOT = Path(__file__).resolve().parents[1]
 BOT_FILE = ROOT / "bots" / "ordering_bot.json"
 PAGE_DIR = ROOT / "web" / "ordering_chat"
-PAGE_SOURCES = ("src", "package.json", "package-lock.json")  # the bundle (dist/) ships, not what builds it
 SITE_ID = "OrderingChatSite"  # prefixes the site's pinned logical IDs (bucket, key, distribution)
 # The AWS endpoints the page's SDK clients call from the browser (regional; aws-cn's suffix differs).
 PAGE_SERVICE_ENDPOINTS = ("runtime-v2-lex", "cognito-identity", "kms")
@@ -133,7 +133,7 @@ class OrderingBotStack(Stack):
         page_config = {"region": self.region, "identityPoolId": self.identity_pool.ref, "botId": bot.bot_id,
                        "botAliasId": bot.alias_id, "localeId": "en_US", "kmsKeyId": pin_key.key_arn}
         self.site = StaticSite(self, SITE_ID, source_dir=PAGE_DIR, config=page_config, log_key=log_key,
-                               connect_sources=page_service_endpoints(), exclude=PAGE_SOURCES,
+                               connect_sources=page_service_endpoints(), exclude=ORDERING_CHAT_SOURCES,
                                description="ordering chat page")
         self.page_url = f"{config.chat_origin}/" if config.chat_origin else self.site.url
         CfnOutput(self, "ChatPageUrl", value=self.page_url, description="The ordering chat page")

@@ -28,9 +28,9 @@ from stacks.constructs.compliance import acknowledge, nag_rendering
 from stacks.constructs.log_names import lambda_log_group_name
 from stacks.constructs.stable import pin_logical_id
 from web import security_headers
+from web.shipping import ALWAYS_EXCLUDED
 
 CONFIG_FILE = "config.json"
-ALWAYS_EXCLUDED = (".*", CONFIG_FILE, "*.py", "__pycache__", "node_modules")  # never shipped from a page directory
 ACCESS_LOG_RETENTION = Duration.days(400)  # PCI DSS 10.7: a year of audit history, three months at hand
 _CONSTRUCT_ID = re.compile(r"[A-Za-z][A-Za-z0-9]{0,40}")
 _BUCKET_DEPLOYMENT_HANDLER = "Custom::CDKBucketDeployment"

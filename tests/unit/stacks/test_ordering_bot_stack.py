@@ -179,7 +179,7 @@ def _region_endpoint(service: str) -> dict[str, Any]:
 
 def test_the_chat_page_ships_its_bundle_not_its_sources(synthesized: tuple[dict[str, Any], str]) -> None:
     site = deployed_site(*synthesized, "OrderingChatSite")
-    assert set(site.files) == {"index.html", "style.css", "dist/app.js"}
+    assert set(site.files) == {"index.html", "style.css", "favicon.svg", "dist/app.js"}
     assert site.files["dist/app.js"] == (PAGE_DIR / "dist" / "app.js").read_text()
 
 
