@@ -21,7 +21,7 @@ from tests.browser.conftest import OUTPUT
 from tests.browser.voice_login_page import expect, fill, heading, open_link
 
 REPO = Path(__file__).resolve().parents[2]
-SCRIPT = REPO / "tests" / "fixtures" / "scripts" / "voice_login_text_link.yaml"
+SCRIPT = REPO / "sim" / "demos" / "voice_login_text_link.yaml"
 CUSTOMER_ID = "12345678"  # the customer the script signs in as (sim.aws.voice_login_resources.Customer)
 
 

@@ -18,7 +18,7 @@ from sim.scripts.world import World
 from sim.web import PageAndApi
 
 REPO = Path(__file__).resolve().parents[3]
-SCRIPT = REPO / "tests" / "fixtures" / "scripts" / "voice_login_text_link.yaml"
+SCRIPT = REPO / "sim" / "demos" / "voice_login_text_link.yaml"
 FORM = {"fullName": "Jamie Example", "relationship": "spouse", "dateOfBirth": "1990-04-01"}
 
 
