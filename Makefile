@@ -13,8 +13,7 @@ CHROMIUM := /usr/bin/chromium
 WHEELS := .cache/lambda-wheels
 # Example context so `make synth` works out of the box; override with SYNTH_CONTEXT="-c ..." for a real account.
 SYNTH_CONTEXT ?= -c connectInstanceArn=arn:aws:connect:us-east-1:123456789012:instance/11111111-2222-3333-4444-555555555555 \
-                 -c connectSourcePhoneNumber=+15555550100 \
-                 -c voiceLoginPageUrl=https://login.example.com/voice-login/
+                 -c connectSourcePhoneNumber=+15555550100
 
 NODE_MIN_MAJOR := 22
 # pytest-xdist: one worker per core; a test file stays on one worker, so each synth fixture runs once.

@@ -67,10 +67,8 @@ def build_app(context: Mapping[str, Any] | None = None, *, outdir: str | None = 
         connect_refs=connect,
         description="Encrypted caller input: card number and ZIP sealed at capture, operator decrypt audited (C3)",
     )
-    voice_login = parse_voice_login_config(context_of(VOICE_LOGIN_CONTEXT_KEYS))
-    if voice_login is not None:  # built once the page's URL is known (-c voiceLoginPageUrl=https://...)
-        VoiceLoginStack(app, VOICE_LOGIN_STACK, config=voice_login, connect=connect,
-                        description="Voice login with a scoped, single-use SMS link (C1)")
+    VoiceLoginStack(app, VOICE_LOGIN_STACK, config=parse_voice_login_config(context_of(VOICE_LOGIN_CONTEXT_KEYS)),
+                    connect=connect, description="Voice login with a scoped, single-use SMS link (C1)")
     OrderingBotStack(
         app,
         ORDERING_BOT_STACK,

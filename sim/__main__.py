@@ -41,6 +41,9 @@ EXAMPLES = {
     "script": """examples:
   python -m sim script tests/e2e/*.yaml
   python -m sim script --verbose tests/e2e/voice_otp_call.yaml   # with handler logs on stderr""",
+    "serve": """examples:
+  python -m sim serve                # both pages on loopback, a voice-login link ready; Ctrl-C stops
+  python -m sim serve --seconds 600  # stop after ten minutes""",
     "call": """examples:
   python -m sim call tests/fixtures/flows/toy_bank.json --bot '${ToyBotAliasArn}=tests/fixtures/bots/toy_bot.json'
   python -m sim call my-flow.json --sub QueueArn=arn:aws:connect:... --caller +447700900123""",
@@ -266,6 +269,19 @@ def _call(args: argparse.Namespace) -> int:
     return run_call(script, read=read, write=out)
 
 
+def _serve(args: argparse.Namespace) -> int:
+    import time
+
+    from sim.serve import serve
+
+    deadline = None if args.seconds is None else time.monotonic() + args.seconds
+    try:
+        return serve(say=out, until=lambda: deadline is not None and time.monotonic() >= deadline)
+    except KeyboardInterrupt:
+        out("stopped")
+        return 0
+
+
 # -- the parser ---------------------------------------------------------------------------------------------
 def _flow_options(p: argparse.ArgumentParser) -> None:
     """The options ``flow`` and ``call`` share."""
@@ -316,6 +332,9 @@ def parser() -> argparse.ArgumentParser:
 
     p = command("script", "run conversation scripts (docs/conversation-scripts.md)", _script)
     p.add_argument("files", nargs="+", metavar="FILE")
+
+    p = command("serve", "serve the voice-login and ordering chat pages on loopback for a person to use", _serve)
+    p.add_argument("--seconds", type=_advance, metavar="SECONDS", help="stop after SECONDS (default: at Ctrl-C)")
 
     p = command("call", "be the caller of a flow at this terminal (#1234 presses keys)", _call)
     p.add_argument("flow", metavar="FLOW")

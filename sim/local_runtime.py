@@ -36,6 +36,8 @@ from sim.ordering.resources import (
 )
 from sim.ordering.resources import seed_customer as seed_ordering_customer
 from sim.phone import Call, Phone
+from sim.web import PageAndApi, serve_page_and_api
+from sim.web.pages import VOICE_LOGIN_API_FUNCTION, VOICE_LOGIN_PAGE, voice_login_routes
 
 REPO = Path(__file__).resolve().parent.parent
 OUTBOUND_FLOW = REPO / "contact_flows" / "outbound_voice_otp.json"
@@ -110,6 +112,7 @@ class LocalRuntime:
         self.resources: Resources
         self.secure_input: SecureInputResources
         self.voice_login: VoiceLoginResources
+        self.voice_login_site: PageAndApi  # the page the texted link opens, and its API (the real handler)
         self.outbox = SmsOutbox()
         self.ordering: OrderingResources
         self.customer = DemoCustomer()
@@ -131,8 +134,12 @@ class LocalRuntime:
             )
             self._connect_api = ConnectApiServer(self.connect).start()
             self.secure_input = create_secure_input_resources(sts_endpoint=self.aws.endpoint)
+            self.voice_login_site = self._exit.enter_context(serve_page_and_api(
+                VOICE_LOGIN_PAGE, voice_login_routes(_imported_on_first_call("lambdas.voice_login.api")),
+                clock=self.clock.now, function_name=VOICE_LOGIN_API_FUNCTION, gateway_cors=False))
             self.voice_login = create_voice_login_resources(
-                otp=self._otp, otp_table=self.resources.table_name, hmac_secret_arn=self.resources.secret_arn)
+                otp=self._otp, otp_table=self.resources.table_name, hmac_secret_arn=self.resources.secret_arn,
+                page_url=self.voice_login_site.page.url)
             self.ordering = create_ordering_resources()
             self.aws.set_env({**self.resources.function_env, **self.secure_input.function_env,
                               **self.voice_login.function_env, **self.ordering.function_env,

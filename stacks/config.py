@@ -303,27 +303,30 @@ def parse_secure_input_config(context: Mapping[str, Any]) -> SecureInputConfig:
 class VoiceLoginConfig:
     """What the voice-login stack needs from the context, beyond the contact centre."""
 
-    page_url: str            # where the SMS link opens (the page's https URL; the grant goes in its fragment)
     grant_ttl_seconds: int   # how long a link works (60..900)
     sms_provider: str        # sns | twilio
     otp: OtpPolicy           # PIN failure lockout and link send limits (the same ``otp`` context as voice OTP)
+    page_url: str | None = None  # override: where the SMS link opens (custom domain); else the stack's own site
 
     @property
-    def page_origin(self) -> str:
-        """The page's origin (scheme://host[:port]), the only one the API's CORS admits."""
-        scheme, rest = self.page_url.split("://", 1)
-        return f"{scheme}://{rest.split('/', 1)[0]}"
+    def page_origin(self) -> str | None:
+        """The override's origin (scheme://host[:port]), the only one CORS then admits; None without one."""
+        return None if self.page_url is None else url_origin(self.page_url)
+
+
+def url_origin(url: str) -> str:
+    """``scheme://host[:port]`` of an absolute URL."""
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://{rest.split('/', 1)[0]}"
 
 
 _PAGE_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:\d{1,5})?(/[A-Za-z0-9._~/-]*)?$")
 
 
-def parse_voice_login_config(context: Mapping[str, Any]) -> VoiceLoginConfig | None:
-    """The voice-login configuration, or None when ``voiceLoginPageUrl`` is not set (the stack is not built)."""
-    if _blank(context.get("voiceLoginPageUrl")):
-        return None
-    page_url = _matching(context, "voiceLoginPageUrl", _PAGE_URL,
-                         "the https URL of the voice-login page, with no query or fragment")
+def parse_voice_login_config(context: Mapping[str, Any]) -> VoiceLoginConfig:
+    """The voice-login configuration; ``voiceLoginPageUrl`` is optional (default: the stack's CloudFront URL)."""
+    page_url = None if _blank(context.get("voiceLoginPageUrl")) else _matching(
+        context, "voiceLoginPageUrl", _PAGE_URL, "the https URL of the voice-login page, with no query or fragment")
     raw_ttl = context.get("voiceLoginGrantTtlSeconds")
     ttl = 600 if _blank(raw_ttl) else raw_ttl
     if isinstance(ttl, str) and ttl.strip().isdigit():

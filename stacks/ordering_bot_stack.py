@@ -1,5 +1,6 @@
 """C4: the OTP-gated food-ordering chat bot: Lex V2 bot (en_US, es_US) + code hook, phone directory, OTP store,
-the PIN key and the Cognito identity pool the chat page uses."""
+the PIN key, the Cognito identity pool the chat page uses, and the page itself (``web/ordering_chat``, hosted by
+the static-site construct with a ``config.json`` built from the stack's own resources)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import Aws, CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -23,8 +24,15 @@ from stacks.constructs.compliance import acknowledge, acknowledge_for_grantee
 from stacks.constructs.otp_storage import KEY_ADMINISTRATION_ACTIONS, OtpStorage
 from stacks.constructs.python_function import LambdaPackaging, LogEncryptionKey, PythonFunction
 from stacks.constructs.stable import pin_logical_id
+from stacks.constructs.static_site import StaticSite
+from web.shipping import ORDERING_CHAT_SOURCES
 
-BOT_FILE = Path(__file__).resolve().parents[1] / "bots" / "ordering_bot.json"
+ROOT = Path(__file__).resolve().parents[1]
+BOT_FILE = ROOT / "bots" / "ordering_bot.json"
+PAGE_DIR = ROOT / "web" / "ordering_chat"
+SITE_ID = "OrderingChatSite"  # prefixes the site's pinned logical IDs (bucket, key, distribution)
+# The AWS endpoints the page's SDK clients call from the browser (regional; aws-cn's suffix differs).
+PAGE_SERVICE_ENDPOINTS = ("runtime-v2-lex", "cognito-identity", "kms")
 DIRECTORY_TABLE_ID = "PhoneDirectoryTable"
 DIRECTORY_KEY_ID = "PhoneDirectoryKey"
 PIN_KEY_ID = "OrderingPinKey"
@@ -42,6 +50,11 @@ PIN_CONTEXT_CONDITIONS: dict[str, dict[str, Any]] = {
     "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": ["purpose", "sessionId"]},
     "Null": {"kms:EncryptionContext:sessionId": "false"},
 }
+
+
+def page_service_endpoints() -> list[str]:
+    """The https origins the chat page's browser SDK calls (Lex V2 runtime, Cognito identity, KMS): its CSP."""
+    return [f"https://{service}.{Aws.REGION}.{Aws.URL_SUFFIX}" for service in PAGE_SERVICE_ENDPOINTS]
 
 
 def bot_locales() -> list[dict[str, Any]]:
@@ -117,11 +130,15 @@ class OrderingBotStack(Stack):
         CfnOutput(self, "BotAliasId", value=bot.alias_id)
         CfnOutput(self, "PhoneDirectoryTableName", value=directory.table_name)
         CfnOutput(self, "PinKeyArn", value=pin_key.key_arn)
-        CfnOutput(self, "ChatPageConfig", description="config.json for web/ordering_chat (served from "
-                  f"{config.chat_origin or 'the chat origin'})",
-                  value=Stack.of(self).to_json_string({
-                      "region": self.region, "identityPoolId": self.identity_pool.ref, "botId": bot.bot_id,
-                      "botAliasId": bot.alias_id, "localeId": "en_US", "kmsKeyId": pin_key.key_arn}))
+        page_config = {"region": self.region, "identityPoolId": self.identity_pool.ref, "botId": bot.bot_id,
+                       "botAliasId": bot.alias_id, "localeId": "en_US", "kmsKeyId": pin_key.key_arn}
+        self.site = StaticSite(self, SITE_ID, source_dir=PAGE_DIR, config=page_config, log_key=log_key,
+                               connect_sources=page_service_endpoints(), exclude=ORDERING_CHAT_SOURCES,
+                               description="ordering chat page")
+        self.page_url = f"{config.chat_origin}/" if config.chat_origin else self.site.url
+        CfnOutput(self, "ChatPageUrl", value=self.page_url, description="The ordering chat page")
+        CfnOutput(self, "ChatPageConfig", description="The config.json deployed with web/ordering_chat",
+                  value=Stack.of(self).to_json_string(page_config))
 
     # -- the bot -------------------------------------------------------------------------------------
 

@@ -5,8 +5,13 @@ and allows only USER_PASSWORD_AUTH, called only by the fulfillment function), th
 tables, the grant-signing KMS key (ECC_NIST_P256, SIGN_VERIFY: only the fulfillment role may Sign, only the API
 role may read the public key), the Twilio credentials secret (created empty of any real value: an operator puts
 the JSON in), the HTTP API the page calls, the Lex bot built from ``bots/voice_login.json`` and its alias wired to
-the fulfillment function, and the inbound flow from ``contact_flows/inbound_voice_login.json``. The page itself
-(private S3 + CloudFront) is the static-site construct's; this stack takes its URL (``page_url``).
+the fulfillment function, and the inbound flow from ``contact_flows/inbound_voice_login.json``. It also hosts the
+page (``web/voice_login``) with the static-site construct (private S3 + CloudFront); the texted link and the
+API's CORS origin are the distribution's https URL unless ``voiceLoginPageUrl`` overrides them (custom domain).
+
+CORS is answered by the API function (``PAGE_ORIGIN``), not by API Gateway's CORS configuration: the page's CSP
+names the API's endpoint (the distribution depends on the API), so an API whose CORS named the distribution would
+close a dependency cycle. Preflights therefore reach the function on ``OPTIONS`` routes and get its answer.
 """
 
 from __future__ import annotations
@@ -30,7 +35,8 @@ from constructs import Construct
 
 from lambdas.common.core.tables import TableShape
 from lambdas.voice_login import tables
-from stacks.config import VoiceLoginConfig, otp_policy_environment
+from lambdas.voice_login.routes import ROUTES
+from stacks.config import VoiceLoginConfig, otp_policy_environment, url_origin
 from stacks.constructs.compliance import acknowledge, acknowledge_for_grantee
 from stacks.constructs.connect_instance import ConnectRefs
 from stacks.constructs.contact_flow import ContactFlow
@@ -44,10 +50,13 @@ from stacks.constructs.python_function import (
     PythonFunction,
 )
 from stacks.constructs.stable import pin_logical_id
+from stacks.constructs.static_site import StaticSite
 
 ROOT = Path(__file__).resolve().parents[1]
 BOT_FILE = ROOT / "bots" / "voice_login.json"
 INBOUND_FLOW = ROOT / "contact_flows" / "inbound_voice_login.json"
+PAGE_DIR = ROOT / "web" / "voice_login"
+SITE_ID = "VoiceLoginSite"  # prefixes the site's pinned logical IDs (bucket, key, distribution)
 GRANT_AUDIENCE = "voice-login:add-authorized-user"
 BOT_ALIAS_NAME = "live"
 API_RATE_LIMIT = 10    # requests per second, steady (a page makes two per link)
@@ -106,14 +115,13 @@ class VoiceLoginStack(Stack):
     """The phone-banking pool, the link's key, tables and API, the bot and the inbound flow."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: VoiceLoginConfig, connect: ConnectRefs,
-                 page_url: str | None = None, **kwargs: Any) -> None:
-        """``page_url`` (e.g. the static-site construct's URL) overrides ``config.page_url``."""
+                 **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
         if connect.stack is not None:
             self.add_dependency(connect.stack, "the Connect instance is imported from it")
-        page = page_url or config.page_url
         packaging = LambdaPackaging(self, "Packaging")
         log_key = LogEncryptionKey(self, "LogEncryption").key
+        self._api_and_site(config, log_key)
         store = OtpStorage(self, "OtpStorage")
         data_key = kms.Key(self, "DataKey", enable_key_rotation=True,
                            description="Encrypts the voice-login tables and secrets")
@@ -155,7 +163,7 @@ class VoiceLoginStack(Stack):
                 "PHONE_BANKING_CLIENT_SECRET_ARN": client_secret.secret_arn,
                 "SESSIONS_TABLE_NAME": self.sessions.table_name,
                 "ACCOUNTS_TABLE_NAME": self.accounts.table_name,
-                "LINK_PAGE_URL": page,
+                "LINK_PAGE_URL": self.page_url,
                 "SMS_PROVIDER": config.sms_provider,
                 "TWILIO_SECRET_ARN": twilio.secret_arn if config.sms_provider == "twilio" else "",
             })
@@ -165,7 +173,7 @@ class VoiceLoginStack(Stack):
             description="The link's HTTP API: verifies the grant, spends it once, adds the authorised user",
             outside_vpc_reason=OUTSIDE_VPC,
             environment={**grant_env, "ACCOUNTS_TABLE_NAME": self.accounts.table_name,
-                         "PAGE_ORIGIN": config.page_origin if page_url is None else _origin(page)})
+                         "PAGE_ORIGIN": self.page_origin})
 
         fulfillment, api = self.fulfillment.function, self.api_function.function
         store.grant_send_and_count(fulfillment)
@@ -186,7 +194,7 @@ class VoiceLoginStack(Stack):
         self.accounts.grant(api, "dynamodb:UpdateItem")
         self._grant_key_use(api, "kms:GetPublicKey")
 
-        self.http_api = self._http_api(config.page_origin if page_url is None else _origin(page), log_key)
+        self._http_api_routes(log_key)
         bot, alias = self._bot()
         flow = ContactFlow(self, "InboundFlow", instance_arn=connect.instance_arn, flow_file=INBOUND_FLOW,
                            flow_type="CONTACT_FLOW", functions={},
@@ -199,6 +207,9 @@ class VoiceLoginStack(Stack):
         flow.flow.add_dependency(association)
 
         CfnOutput(self, "LinkApiUrl", value=self.http_api.api_endpoint)
+        CfnOutput(self, "VoiceLoginPageUrl", value=self.page_url,
+                  description="Where the texted link opens (the grant travels in its #fragment)")
+        CfnOutput(self, "VoiceLoginSiteDistributionDomain", value=self.site.distribution.distribution_domain_name)
         CfnOutput(self, "PhoneBankingUserPoolId", value=self.user_pool.user_pool_id)
         CfnOutput(self, "AccountsTableName", value=self.accounts.table_name)
         CfnOutput(self, "TwilioSecretArn", value=twilio.secret_arn)
@@ -206,6 +217,15 @@ class VoiceLoginStack(Stack):
         CfnOutput(self, "InboundContactFlowId", value=flow.id)
 
     # -- pieces ------------------------------------------------------------------------------------------------
+
+    def _api_and_site(self, config: VoiceLoginConfig, log_key: kms.IKey) -> None:
+        """The HTTP API (routes come later) and the page's site, whose config.json and CSP name that API."""
+        self.http_api = apigw.HttpApi(self, "LinkApiGateway", description="The voice-login page's API")
+        self.site = StaticSite(self, SITE_ID, source_dir=PAGE_DIR, config={"apiBaseUrl": self.http_api.api_endpoint},
+                               connect_sources=[self.http_api.api_endpoint], log_key=log_key,
+                               description="voice-login page")
+        self.page_url = config.page_url or self.site.url
+        self.page_origin = config.page_origin or url_origin(self.site.url)
 
     def _signing_key(self) -> kms.Key:
         key = kms.Key(
@@ -271,17 +291,15 @@ class VoiceLoginStack(Stack):
         acknowledge(self.client, "PCI.DSS.321-IAMNoInlinePolicy",
                     why + "its inline policy allows DescribeUserPoolClient on this pool only.")
 
-    def _http_api(self, origin: str, log_key: kms.IKey) -> apigw.HttpApi:
-        api = apigw.HttpApi(
-            self, "LinkApiGateway", description="The voice-login page's API",
-            cors_preflight=apigw.CorsPreflightOptions(
-                allow_origins=[origin], allow_methods=[apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST],
-                allow_headers=["authorization", "content-type"], max_age=Duration.minutes(10)))
+    def _http_api_routes(self, log_key: kms.IKey) -> None:
+        """The two routes and their preflights to the API function; access logs; throttling."""
+        api = self.http_api
         integration = integrations.HttpLambdaIntegration(
             "LinkApiIntegration", self.api_function.function,
             payload_format_version=apigw.PayloadFormatVersion.VERSION_2_0)
-        api.add_routes(path="/v1/link", methods=[apigw.HttpMethod.GET], integration=integration)
-        api.add_routes(path="/v1/authorized-users", methods=[apigw.HttpMethod.POST], integration=integration)
+        for path, method in ROUTES.items():
+            api.add_routes(path=path, methods=[apigw.HttpMethod(method), apigw.HttpMethod.OPTIONS],
+                           integration=integration)
         # Named under the stack's Lambda log prefix: the one the log key's policy admits (LogEncryptionKey).
         access_logs = logs.LogGroup(
             self, "LinkApiAccessLogs", retention=LOG_RETENTION, encryption_key=log_key,
@@ -305,10 +323,12 @@ class VoiceLoginStack(Stack):
         for route in api.node.find_all():
             if isinstance(route, apigw.CfnRoute):
                 acknowledge(route, "AwsSolutions-APIG4",
+                            "A CORS preflight (OPTIONS) carries no credentials by the Fetch standard; the function "
+                            "answers it with CORS headers for the page's origin only and reads nothing."
+                            if route.route_key.startswith("OPTIONS ") else
                             "The route's authorisation is the signed grant in the Authorization header: the "
                             "function verifies it offline (ES256, audience, scope, expiry) and spends it once "
                             "in DynamoDB, which a JWT authorizer cannot do (single use).")
-        return api
 
     def _agent_queue(self, instance_arn: str) -> connect_l1.CfnQueue:
         """The queue callers who cannot sign in are handed to, with its hours of operation."""
@@ -364,8 +384,3 @@ class VoiceLoginStack(Stack):
         function.add_permission("InvokedByLex", principal=iam.ServicePrincipal("lexv2.amazonaws.com"),
                                 source_arn=alias.attr_arn, source_account=Aws.ACCOUNT_ID)
         return bot, alias
-
-
-def _origin(url: str) -> str:
-    scheme, rest = url.split("://", 1)
-    return f"{scheme}://{rest.split('/', 1)[0]}"

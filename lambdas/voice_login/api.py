@@ -24,15 +24,13 @@ from lambdas.common.core.logging import get_logger
 from lambdas.voice_login import rules
 from lambdas.voice_login.grants import TooManyRequests
 from lambdas.voice_login.links import SCOPE_ADD_AUTHORIZED_USER, Grant, InvalidLink, LinkError, UsedLink
+from lambdas.voice_login.routes import LINK_PATH, ROUTES, USERS_PATH
 from lambdas.voice_login.settings import api_settings
 from lambdas.voice_login.wiring import accounts, ledger, verifier
 
 logger = get_logger("voice_login_api")
 
 MAX_BODY_BYTES = 4_096
-LINK_PATH = "/v1/link"
-USERS_PATH = "/v1/authorized-users"
-_ROUTES = {LINK_PATH: "GET", USERS_PATH: "POST"}
 _BASE_HEADERS = {"Content-Type": "application/json", "Cache-Control": "no-store",
                  "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
@@ -119,15 +117,15 @@ _HANDLERS = {LINK_PATH: link_status, USERS_PATH: add_authorized_user}
 def _route(method: str, path: str, request: APIGatewayProxyEventV2,
            cors: dict[str, str]) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
     """(status, body, extra headers) for one request; refusals are raised."""
-    if path not in _ROUTES:
+    if path not in ROUTES:
         return 404, {"error": "not_found"}, {}
     if method == "OPTIONS":  # preflight: the page's origin only
         if "Access-Control-Allow-Origin" not in cors:
             return 204, None, {}
-        return 204, None, {"Access-Control-Allow-Methods": _ROUTES[path], "Access-Control-Max-Age": "600",
+        return 204, None, {"Access-Control-Allow-Methods": ROUTES[path], "Access-Control-Max-Age": "600",
                            "Access-Control-Allow-Headers": "authorization,content-type"}
-    if method != _ROUTES[path]:
-        return 405, {"error": "method_not_allowed"}, {"Allow": _ROUTES[path]}
+    if method != ROUTES[path]:
+        return 405, {"error": "method_not_allowed"}, {"Allow": ROUTES[path]}
     status, body = _HANDLERS[path](request)
     return status, body, {}
 

@@ -14,13 +14,15 @@ import string
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from lambdas.common.core.tables import TableShape, create_table_kwargs
 from lambdas.common.otp.table import OTP_TABLE
 from lambdas.voice_login.tables import ACCOUNTS_TABLE, GRANTS_TABLE, SESSIONS_TABLE
 
-PAGE_URL = "http://127.0.0.1:8766/voice-login/"   # where the local web server serves web/voice_login/
-PAGE_ORIGIN = "http://127.0.0.1:8766"
+# Where the link opens when nothing serves the page (functions called directly, as unit tests do). The local
+# runtime serves web/voice_login on an ephemeral loopback port and passes that page's URL instead.
+PAGE_URL = "https://voice-login.example/"
 GRANT_AUDIENCE = "voice-login:add-authorized-user"
 # The queue the inbound flow hands callers to (${AgentQueueArn}); the simulated contact centre answers for it.
 AGENT_QUEUE_ARN = ("arn:aws:connect:us-east-1:123456789012:instance/00000000-0000-4000-8000-000000000000"
@@ -75,9 +77,12 @@ def _table(ddb: Any, shape: TableShape, name: str, *, ttl: bool = True) -> str:
 
 def create_voice_login_resources(
     *, sms_provider: str = "sns", otp: dict[str, int] | None = None, otp_table: str | None = None,
-    hmac_secret_arn: str | None = None,
+    hmac_secret_arn: str | None = None, page_url: str = PAGE_URL,
 ) -> VoiceLoginResources:
     """The phone-banking pool and client, the client-secret and HMAC secrets, the four tables, the signing key.
+
+    ``page_url`` is where the texted link opens (``LINK_PAGE_URL``); its origin is the one the API answers CORS
+    for (``PAGE_ORIGIN``), as the stack wires the distribution's URL to both.
 
     ``otp_table`` and ``hmac_secret_arn`` share the voice OTP's (the local runtime has one process-wide
     environment, so both capabilities read the same ``OTP_TABLE_NAME``; their keys never collide: usernames
@@ -114,14 +119,23 @@ def create_voice_login_resources(
         "GRANTS_TABLE_NAME": resources.grants_table,
         "GRANT_SIGNING_KEY_ID": key_id,
         "GRANT_AUDIENCE": GRANT_AUDIENCE,
-        "LINK_PAGE_URL": PAGE_URL,
-        "PAGE_ORIGIN": PAGE_ORIGIN,
+        "LINK_PAGE_URL": page_url,
+        "PAGE_ORIGIN": page_origin(page_url),
         "SMS_PROVIDER": sms_provider,
         "OTP_TABLE_NAME": resources.otp_table,
         "OTP_HASH_SECRET_ARN": hmac_arn,
         **{f"OTP_{name.upper()}": str(value) for name, value in (otp or {}).items()},
     }
     return resources
+
+
+def page_origin(url: str) -> str:
+    """``scheme://host[:port]`` of the page's URL."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+PAGE_ORIGIN = page_origin(PAGE_URL)
 
 
 def seed_customer(resources: VoiceLoginResources, customer: Customer) -> None:

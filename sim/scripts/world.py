@@ -234,21 +234,22 @@ class World:
     def open_link(self, visit: LinkVisit) -> tuple[str, str | None]:
         """Open the link in the latest SMS as the voice-login page does; what it shows, before and after submitting."""
         from lambdas.voice_login.api import handler
-        from sim.aws.voice_login_resources import PAGE_ORIGIN
         from sim.fakes import FakeLambdaContext
         from sim.scripts.link_visit import LinkProblem, open_page
 
         self.deliver()
         if not self.phone.sms:
             raise LookupError(f"no SMS reached {self.phone.number}: no link to open")
-        self.runtime()
+        page = self.runtime().voice_login_site.page
         links = [link for link in self.phone.sms[-1].links if visit.link is None or visit.link.search(link)]
         if not links:
             wanted = f" matching /{visit.link.pattern}/" if visit.link else ""
             raise LookupError(f"the latest SMS has no link{wanted}")
+        if links[0].split("#", 1)[0] != page.url:
+            raise LookupError(f"the link does not open this runtime's page ({page.url}): {links[0].split('#', 1)[0]}")
         fill = dict(visit.fill) if visit.fill or visit.submit else None
         try:
-            shown, submitted = open_page(links[0], handler=handler, page_origin=PAGE_ORIGIN, fill=fill,
+            shown, submitted = open_page(links[0], handler=handler, page_origin=page.origin, fill=fill,
                                          context=FakeLambdaContext("voice-login-api", timeout_seconds=10),
                                          tamper_with=visit.tamper)
         except LinkProblem as exc:

@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -181,6 +182,10 @@ class HttpApi:
             return "$default", self._default, {}
         return None
 
+    def respond(self, request: HttpRequest) -> HttpResponse | None:
+        """The answer when a route takes ``request`` (see :meth:`handles`), else None."""
+        return self(request) if self.handles(request) else None
+
     def __call__(self, request: HttpRequest) -> HttpResponse:
         """Serve one request the way API Gateway would."""
         if self.cors and self.cors.is_preflight(request):
@@ -205,6 +210,34 @@ class HttpApi:
         response = http_api_response(result)
         request_id = event["requestContext"]["requestId"]
         return HttpResponse(response.status, [*response.headers, ("apigw-requestid", request_id)], response.body)
+
+
+RawAnswer = Callable[[str, str, Mapping[str, str], bytes], "tuple[int, dict[str, str], bytes] | None"]
+
+
+@dataclass(frozen=True)
+class ServiceEndpoint:
+    """An AWS service API emulator on the server (Lex V2 runtime, Cognito identity): it answers the requests that
+    are its own (``answer(method, path_with_query, headers, body)`` returns None for the others), one at a time
+    when ``serial`` (as one Lambda container would run a bot's code hook)."""
+
+    answer: RawAnswer
+    serial: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def respond(self, request: HttpRequest) -> HttpResponse | None:
+        """The service's answer, or None when the request is not for it."""
+        target = f"{request.path}?{request.query}" if request.query else request.path
+        headers = dict(request.headers)
+        if self.serial:
+            with self._lock:
+                found = self.answer(request.method, target, headers, request.body)
+        else:
+            found = self.answer(request.method, target, headers, request.body)
+        if found is None:
+            return None
+        status, response_headers, body = found
+        return HttpResponse(status, [(name.lower(), value) for name, value in response_headers.items()], body)
 
 
 def _merged_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:

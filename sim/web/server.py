@@ -12,12 +12,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from lambdas.common.core import clock as lambda_clock
 from sim.web.http_api import MAX_BODY_BYTES, Cors, Handler, HttpApi, HttpRequest, HttpResponse, gateway_error
 from web import security_headers
+from web.shipping import excluded
 
 log = logging.getLogger(__name__)
 
@@ -36,17 +37,26 @@ _CONTENT_TYPES = {
 }
 
 
+class Mount(Protocol):
+    """Something served beside the static files: an ``HttpApi``, a ``ServiceEndpoint``."""
+
+    def respond(self, request: HttpRequest) -> HttpResponse | None:
+        """Its answer, or None when the request is not for it."""
+
+
 class LocalWebServer:
     """Serves on ``127.0.0.1`` (a free port) in a background thread: ``with LocalWebServer(...) as server:``.
 
-    Requests go to the first mounted ``HttpApi`` that has a route for them, then to ``/config.json`` (when
-    ``config`` is set), then to ``static_dir``. Page responses carry the headers of ``web/security_headers.json``
-    with ``connect_src`` added to the CSP's ``connect-src``, exactly as CloudFront's response headers policy does.
+    Requests go to the first mount that answers them (an ``HttpApi`` with a route for them, an AWS service
+    emulator), then to ``/config.json`` (when ``config`` is set), then to ``static_dir``, less what never ships
+    (``web.shipping``: the same rule as the deployed site, plus ``exclude``). Page responses carry the headers
+    of ``web/security_headers.json`` with ``connect_src`` added to the CSP's ``connect-src``, exactly as
+    CloudFront's response headers policy does.
     """
 
     def __init__(self, *, static_dir: Path | None = None, config: Mapping[str, Any] | None = None,
-                 connect_src: Sequence[str] = (), apis: Sequence[HttpApi] = (),
-                 headers: security_headers.SecurityHeaders | None = None) -> None:
+                 connect_src: Sequence[str] = (), apis: Sequence[Mount] = (),
+                 headers: security_headers.SecurityHeaders | None = None, exclude: Sequence[str] = ()) -> None:
         self.static_dir = static_dir.resolve() if static_dir else None
         if self.static_dir and not self.static_dir.is_dir():
             raise FileNotFoundError(f"no such directory: {static_dir}")
@@ -54,6 +64,7 @@ class LocalWebServer:
         self.connect_src = list(connect_src)
         self.apis = list(apis)
         self.headers = headers or security_headers.load()
+        self.exclude = tuple(exclude)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -97,7 +108,7 @@ class LocalWebServer:
         """The site's root URL (with a trailing slash)."""
         return f"{self.origin}/"
 
-    def mount(self, api: HttpApi) -> None:
+    def mount(self, api: Mount) -> None:
         """Serve ``api``'s routes too (checked in mount order, before the static files)."""
         self.apis.append(api)
 
@@ -106,8 +117,9 @@ class LocalWebServer:
     def respond(self, request: HttpRequest) -> HttpResponse:
         """The response to one request (no network involved: tests may call it directly)."""
         for api in self.apis:
-            if api.handles(request):
-                return api(request)
+            answer = api.respond(request)
+            if answer is not None:
+                return answer
         if request.method not in ("GET", "HEAD"):
             return self._page(HttpResponse(405, [("allow", "GET, HEAD")], b"Method Not Allowed"))
         if request.path == CONFIG_PATH and self.config is not None:
@@ -133,7 +145,7 @@ class LocalWebServer:
         if "\x00" in decoded or "\\" in decoded:
             return None
         parts = [part for part in decoded.split("/") if part]
-        if any(part.startswith(".") for part in parts):  # "..", ".", dotfiles
+        if any(part.startswith(".") for part in parts) or excluded(parts, self.exclude):  # "..", dotfiles, sources
             return None
         candidate = self.static_dir.joinpath(*parts)
         if candidate.is_dir():
@@ -217,12 +229,16 @@ class PageAndApi:
 @contextmanager
 def serve_page_and_api(static_dir: Path, routes: Mapping[str, Handler], *,
                        clock: Callable[[], float] = lambda_clock.now,
-                       function_name: str = "local-http-api") -> Iterator[PageAndApi]:
+                       function_name: str = "local-http-api", gateway_cors: bool = True) -> Iterator[PageAndApi]:
     """Serve ``static_dir`` and an HTTP API of ``routes`` on two origins: the page's ``config.json`` names the
-    API, the API's CORS allows only the page's origin, and the page's CSP may connect only to itself and the API."""
+    API, the API's CORS allows only the page's origin, and the page's CSP may connect only to itself and the API.
+
+    ``gateway_cors=False`` leaves CORS to the function, as the VoiceLogin stack deploys it: no gateway CORS
+    configuration, so preflights go to ``OPTIONS`` routes (include them in ``routes``) and the function's own
+    headers reach the browser."""
     with LocalWebServer() as api, LocalWebServer(static_dir=static_dir) as page:
-        api.mount(HttpApi(routes, cors=Cors(allow_origins=(page.origin,)), function_name=function_name,
-                          clock=clock))
+        cors = Cors(allow_origins=(page.origin,)) if gateway_cors else None
+        api.mount(HttpApi(routes, cors=cors, function_name=function_name, clock=clock))
         page.config = {"apiBaseUrl": api.origin}
         page.connect_src = [api.origin]
         yield PageAndApi(page=page, api=api)

@@ -28,6 +28,7 @@ from stacks.constructs.compliance import acknowledge, nag_rendering
 from stacks.constructs.log_names import lambda_log_group_name
 from stacks.constructs.stable import pin_logical_id
 from web import security_headers
+from web.shipping import ALWAYS_EXCLUDED
 
 CONFIG_FILE = "config.json"
 ACCESS_LOG_RETENTION = Duration.days(400)  # PCI DSS 10.7: a year of audit history, three months at hand
@@ -69,7 +70,9 @@ class StaticSite(Construct):
         domain_names: Sequence[str] = (),
         web_acl_id: str | None = None,
         headers: security_headers.SecurityHeaders | None = None,
+        exclude: Sequence[str] = (),
     ) -> None:
+        """``exclude``: more glob patterns (relative to ``source_dir``) that never ship, e.g. sources and npm files."""
         super().__init__(scope, construct_id)
         if not _CONSTRUCT_ID.fullmatch(construct_id):
             raise ValueError(f"StaticSite id {construct_id!r}: letters and digits only (it prefixes logical IDs)")
@@ -168,7 +171,7 @@ class StaticSite(Construct):
             "Files",
             destination_bucket=self.bucket,
             sources=[
-                s3deploy.Source.asset(str(source_dir), exclude=[".*", CONFIG_FILE, "*.py", "__pycache__"]),
+                s3deploy.Source.asset(str(source_dir), exclude=[*ALWAYS_EXCLUDED, *exclude]),
                 s3deploy.Source.json_data(CONFIG_FILE, dict(config)),
             ],
             distribution=self.distribution,

@@ -12,6 +12,7 @@ import pytest
 
 from sim.web import PageAndApi, serve_page_and_api
 from tests.browser.contract_api import ContractApi
+from tests.browser.voice_login_page import expect, fill, heading, open_link
 
 PAGE_DIR = Path(__file__).resolve().parents[2] / "web" / "voice_login"
 
@@ -30,29 +31,6 @@ def served() -> Iterator[Served]:
     api = ContractApi()
     with serve_page_and_api(PAGE_DIR, api.routes(), clock=api.clock) as site:
         yield Served(api, site)
-
-
-def expect() -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect
-
-
-def open_link(page: Any, link: str, state: str) -> None:
-    page.goto(link)
-    expect()(page.locator("body")).to_have_attribute("data-state", state)
-
-
-def fill(page: Any, name: str = "Ana María O'Neil-Silva", relationship: str = "Spouse",
-         dob: str = "1990-04-27") -> None:
-    page.get_by_label("Full name").fill(name)
-    if relationship:
-        page.get_by_label("Relationship to you").select_option(label=relationship)
-    page.get_by_label("Date of birth").fill(dob)
-
-
-def heading(page: Any) -> str:
-    return str(page.locator("section:not([hidden]) h1").inner_text())
 
 
 def test_link_opens_the_form_adds_the_user_and_cannot_be_used_again(page: Any, browser: Any, served: Served) -> None:

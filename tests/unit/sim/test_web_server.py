@@ -323,6 +323,53 @@ def test_page_and_api_are_wired_like_cloudfront_and_api_gateway(tmp_path: Path) 
         assert served.link("grant=a.b.c") == f"{served.page.url}#grant=a.b.c"
 
 
+def test_without_gateway_cors_preflights_reach_the_function_and_its_headers_pass(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("page")
+    seen: list[str] = []
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        seen.append(event["requestContext"]["http"]["method"])
+        return {"statusCode": 204, "headers": {"Access-Control-Allow-Origin": "https://function.example"}}
+
+    routes = {"GET /v1/link": handler, "OPTIONS /v1/link": handler}
+    with serve_page_and_api(tmp_path, routes, gateway_cors=False) as served:
+        preflight = _raw(served.api, "OPTIONS", "/v1/link", headers={
+            "Origin": served.page.origin, "Access-Control-Request-Method": "GET"})
+        assert preflight.headers["access-control-allow-origin"] == "https://function.example"
+        assert seen == ["OPTIONS"]
+
+
+def test_files_that_never_ship_are_never_served(tmp_path: Path) -> None:
+    for name in ("index.html", "dist/app.js", "src/app.js", "package.json", "node_modules/dep/index.js",
+                 "config.json", "build.py", "sub/config.json"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(name)
+    with LocalWebServer(static_dir=tmp_path, exclude=("src", "package.json")) as server:
+        assert _get(server, "/dist/app.js")[:2] == (200, b"dist/app.js")
+        for path in ("/src/app.js", "/package.json", "/node_modules/dep/index.js", "/config.json", "/build.py",
+                     "/sub/config.json"):
+            assert _get(server, path)[0] == 404, path
+
+
+def test_a_service_endpoint_answers_its_own_requests_and_passes_the_others_on(tmp_path: Path) -> None:
+    from sim.web import ServiceEndpoint
+
+    (tmp_path / "index.html").write_text("page")
+    asked: list[tuple[str, str, bytes]] = []
+
+    def answer(method: str, path: str, headers: Any, body: bytes) -> tuple[int, dict[str, str], bytes] | None:
+        if not path.startswith("/service"):
+            return None
+        asked.append((method, path, body))
+        return 200, {"Content-Type": "application/x-amz-json-1.1"}, b"{}"
+
+    with LocalWebServer(static_dir=tmp_path, apis=[ServiceEndpoint(answer, serial=True)]) as server:
+        response = _raw(server, "POST", "/service?x=1", body=b"hi")
+        assert (response.status, response.headers["content-type"]) == (200, "application/x-amz-json-1.1")
+        assert _get(server, "/")[:2] == (200, b"page")
+    assert asked == [("POST", "/service?x=1", b"hi")]
+
+
 # --- the shared definition --------------------------------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""The ordering-bot stack (C4) as synthesized: who may encrypt and decrypt, the bot and its alias, cdk-nag."""
+"""The ordering-bot stack (C4) as synthesized: who may encrypt and decrypt, the bot and its alias, the chat page's
+site (config from the stack's resources, CSP limited to the AWS endpoints the page calls), cdk-nag."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 
 from stacks.config import ContextError, parse_ordering_bot_config
+from tests.unit.stacks.site_assets import connect_src, deployed_site
 
 pytestmark = pytest.mark.synth
 
@@ -25,13 +27,20 @@ PIN_CONDITIONS = {
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
+    """The ordering stack's template and the cloud assembly's directory."""
     import app as cdk_app
 
-    app = cdk_app.build_app(CONTEXT, outdir=str(tmp_path_factory.mktemp("cdk.out")))
+    outdir = str(tmp_path_factory.mktemp("cdk.out"))
+    app = cdk_app.build_app(CONTEXT, outdir=outdir)
     assembly = app.synth()  # runs the cdk-nag packs: raises on any unacknowledged finding
     found: dict[str, Any] = assembly.get_stack_by_name(cdk_app.ORDERING_BOT_STACK).template
-    return found
+    return found, outdir
+
+
+@pytest.fixture(scope="module")
+def template(synthesized: tuple[dict[str, Any], str]) -> dict[str, Any]:
+    return synthesized[0]
 
 
 def of_type(template: dict[str, Any], cfn_type: str) -> dict[str, Any]:
@@ -113,7 +122,8 @@ def test_the_bot_is_the_bot_file_and_its_alias_calls_the_hook_in_both_locales(te
 
 
 def test_the_hook_environment_carries_the_ordering_policy(template: dict[str, Any]) -> None:
-    (function,) = of_type(template, "AWS::Lambda::Function").values()
+    (function,) = [f for name, f in of_type(template, "AWS::Lambda::Function").items()
+                   if not name.startswith("CustomCDKBucketDeployment")]  # CDK's own site-deploy function aside
     env = function["Properties"]["Environment"]["Variables"]
     assert env["OTP_TTL_SECONDS"] == "60", "the source's one-minute code by default"
     assert env["OTP_MAX_ATTEMPTS"] == "4"
@@ -156,3 +166,38 @@ def test_bad_context_names_its_key(context: dict[str, Any], message: str) -> Non
 def test_defaults() -> None:
     config = parse_ordering_bot_config({})
     assert (config.otp.ttl_seconds, config.session_ttl_seconds, config.chat_origin) == (60, 300, None)
+
+
+# --- the chat page's site ---------------------------------------------------------------------------------------
+
+PAGE_DIR = REPO / "web" / "ordering_chat"
+
+
+def _region_endpoint(service: str) -> dict[str, Any]:
+    return {"Fn::Join": ["", [f"https://{service}.", {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}]]}
+
+
+def test_the_chat_page_ships_its_bundle_not_its_sources(synthesized: tuple[dict[str, Any], str]) -> None:
+    site = deployed_site(*synthesized, "OrderingChatSite")
+    assert set(site.files) == {"index.html", "style.css", "favicon.svg", "dist/app.js"}
+    assert site.files["dist/app.js"] == (PAGE_DIR / "dist" / "app.js").read_text()
+
+
+def test_the_chat_page_config_is_the_stacks_own_resources(synthesized: tuple[dict[str, Any], str]) -> None:
+    site = deployed_site(*synthesized, "OrderingChatSite")
+    assert site.config == {"region": {"Ref": "AWS::Region"}, "identityPoolId": {"Ref": "OrderingChatIdentityPool"},
+                           "botId": {"Fn::GetAtt": ["Bot", "Id"]},
+                           "botAliasId": {"Fn::GetAtt": ["BotAlias", "BotAliasId"]}, "localeId": "en_US",
+                           "kmsKeyId": {"Fn::GetAtt": ["OrderingPinKey", "Arn"]}}
+    assert connect_src(site.csp) == ["'self'", _region_endpoint("runtime-v2-lex"),
+                                     _region_endpoint("cognito-identity"), _region_endpoint("kms")]
+    outputs = synthesized[0]["Outputs"]
+    assert outputs["ChatPageUrl"]["Value"] == {
+        "Fn::Join": ["", ["https://", {"Fn::GetAtt": ["OrderingChatSiteDistribution", "DomainName"]}, "/"]]}
+
+
+def test_the_chat_site_keeps_its_logical_ids(template: dict[str, Any]) -> None:
+    expected = {"OrderingChatSiteContent": "AWS::S3::Bucket", "OrderingChatSiteAccessLogs": "AWS::S3::Bucket",
+                "OrderingChatSiteKey": "AWS::KMS::Key",
+                "OrderingChatSiteDistribution": "AWS::CloudFront::Distribution"}
+    assert {name: template["Resources"][name]["Type"] for name in expected} == expected

@@ -42,7 +42,7 @@ class Synth:
     def asset_files(self, key: str) -> dict[str, str]:
         """The files of the deployed asset whose zip is ``key`` (as cdk.out holds it before zipping)."""
         folder = self.outdir / f"asset.{key.removesuffix('.zip')}"
-        return {p.name: p.read_text() for p in folder.iterdir() if p.is_file()}
+        return {str(p.relative_to(folder)): p.read_text() for p in folder.rglob("*") if p.is_file()}
 
 
 def _synth(tmp_path: Path, **site: Any) -> Synth:
@@ -77,10 +77,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 def custom(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     """A custom domain with its certificate, a web ACL, and a page directory with files that must not ship."""
     pages = tmp_path_factory.mktemp("pages")
-    for name in ("index.html", "app.js", ".env", "config.json", "build.py"):
+    for name in ("index.html", "app.js", ".env", "config.json", "build.py", "node_modules/dep/index.js",
+                 "src/app.js"):
+        (pages / name).parent.mkdir(parents=True, exist_ok=True)
         (pages / name).write_text(name)
     return _synth(tmp_path_factory.mktemp("custom"), source_dir=pages, certificate=CERTIFICATE,
-                 domain_names=["link.bank.example"], web_acl_id=WEB_ACL)
+                 domain_names=["link.bank.example"], web_acl_id=WEB_ACL, exclude=["src"])
 
 
 # --- the origin bucket ------------------------------------------------------------------------------------------

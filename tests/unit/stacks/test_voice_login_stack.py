@@ -1,25 +1,35 @@
 """The voice-login stack as synthesized: the separate PIN pool, the signing key's two principals, stable
-stateful IDs, the API's CORS/throttling/logs, one bot definition for Lex and the emulator, cdk-nag, context."""
+stateful IDs, the API's CORS/throttling/logs, the page hosted by its own site (link, CORS and CSP wired to it),
+one bot definition for Lex and the emulator, cdk-nag, context (the page URL only as an override)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from stacks.config import ContextError, parse_voice_login_config
+from tests.unit.stacks.site_assets import DeployedSite, connect_src, deployed_site
 from tests.unit.stacks.test_stacks import EXISTING, Synth, _as_list
 
 pytestmark = pytest.mark.synth
 
 PAGE_URL = "https://login.example.com/voice-login/"
-BOT_FILE = Path(__file__).resolve().parents[3] / "bots" / "voice_login.json"
+REPO = Path(__file__).resolve().parents[3]
+BOT_FILE = REPO / "bots" / "voice_login.json"
+PAGE_DIR = REPO / "web" / "voice_login"
+DISTRIBUTION_DOMAIN = {"Fn::GetAtt": ["VoiceLoginSiteDistribution", "DomainName"]}
+API_ENDPOINT_ATTRIBUTE = "ApiEndpoint"
 
 
+@dataclass
 class VoiceLoginSynth(Synth):
-    """Lookups that skip CDK's own deploy-time function (it has no environment)."""
+    """Lookups that skip CDK's own deploy-time functions (they have no environment)."""
+
+    outdir: str = ""
 
     def function(self, service: str) -> tuple[str, dict[str, Any]]:
         matches = [(name, res["Properties"]) for name, res in self.of_type("AWS::Lambda::Function").items()
@@ -28,15 +38,34 @@ class VoiceLoginSynth(Synth):
         assert len(matches) == 1, service
         return matches[0]
 
+    @property
+    def api_endpoint(self) -> dict[str, Any]:
+        name, _ = self.only("AWS::ApiGatewayV2::Api")
+        return {"Fn::GetAtt": [name, API_ENDPOINT_ATTRIBUTE]}
+
+    def site(self) -> DeployedSite:
+        return deployed_site(self.template, self.outdir, "VoiceLoginSite")
+
+
+def _synth(tmp_path_factory: pytest.TempPathFactory, **context: Any) -> VoiceLoginSynth:
+    import app as cdk_app
+
+    outdir = str(tmp_path_factory.mktemp("cdk.out"))
+    app = cdk_app.build_app({**EXISTING, **context}, outdir=outdir)
+    assembly = app.synth()  # cdk-nag runs during synth: any finding raises
+    return VoiceLoginSynth(app, assembly.get_stack_by_name(cdk_app.VOICE_LOGIN_STACK).template, outdir=outdir)
+
 
 @pytest.fixture(scope="module")
 def vl(tmp_path_factory: pytest.TempPathFactory) -> VoiceLoginSynth:
-    """The app with the voice-login page URL set (cdk-nag runs during synth: any finding raises)."""
-    import app as cdk_app
+    """The app as `make synth` builds it: no page URL given, so the stack's own site hosts the page."""
+    return _synth(tmp_path_factory)
 
-    app = cdk_app.build_app({**EXISTING, "voiceLoginPageUrl": PAGE_URL},
-                            outdir=str(tmp_path_factory.mktemp("cdk.out")))
-    return VoiceLoginSynth(app, app.synth().get_stack_by_name(cdk_app.VOICE_LOGIN_STACK).template)
+
+@pytest.fixture(scope="module")
+def custom_domain(tmp_path_factory: pytest.TempPathFactory) -> VoiceLoginSynth:
+    """The page URL overridden (a custom domain in front of the site)."""
+    return _synth(tmp_path_factory, voiceLoginPageUrl=PAGE_URL)
 
 
 def test_stateful_resources_keep_their_logical_ids(vl: VoiceLoginSynth) -> None:
@@ -45,7 +74,9 @@ def test_stateful_resources_keep_their_logical_ids(vl: VoiceLoginSynth) -> None:
                 "PhoneBankingUserPool": "AWS::Cognito::UserPool", "TwilioCredentials": "AWS::SecretsManager::Secret",
                 "PhoneBankingClientSecret": "AWS::SecretsManager::Secret", "VoiceLoginDataKey": "AWS::KMS::Key",
                 "OtpTable": "AWS::DynamoDB::Table", "OtpHashSecret": "AWS::SecretsManager::Secret",
-                "VoiceLoginAgentQueue": "AWS::Connect::Queue", "VoiceLoginAgentHours": "AWS::Connect::HoursOfOperation"}
+                "VoiceLoginAgentQueue": "AWS::Connect::Queue", "VoiceLoginAgentHours": "AWS::Connect::HoursOfOperation",
+                "VoiceLoginSiteContent": "AWS::S3::Bucket", "VoiceLoginSiteAccessLogs": "AWS::S3::Bucket",
+                "VoiceLoginSiteKey": "AWS::KMS::Key", "VoiceLoginSiteDistribution": "AWS::CloudFront::Distribution"}
     assert {name: vl.resources[name]["Type"] for name in expected} == expected
 
 
@@ -121,10 +152,31 @@ def test_the_twilio_secret_holds_no_value_in_the_template(vl: VoiceLoginSynth) -
     assert vl.env("voice_login_fulfillment")["SMS_PROVIDER"] == "sns"
 
 
-def test_functions_get_the_page_and_the_grant_settings(vl: VoiceLoginSynth) -> None:
+def test_the_link_and_the_cors_origin_are_the_sites_distribution(vl: VoiceLoginSynth) -> None:
     fulfillment, api = vl.env("voice_login_fulfillment"), vl.env("voice_login_api")
+    assert fulfillment["LINK_PAGE_URL"] == {"Fn::Join": ["", ["https://", DISTRIBUTION_DOMAIN, "/"]]}
+    assert api["PAGE_ORIGIN"] == {"Fn::Join": ["", ["https://", DISTRIBUTION_DOMAIN]]}
+    assert vl.template["Outputs"]["VoiceLoginPageUrl"]["Value"] == fulfillment["LINK_PAGE_URL"]
+
+
+def test_the_site_serves_the_page_with_the_api_in_its_config_and_csp(vl: VoiceLoginSynth) -> None:
+    site = vl.site()
+    assert set(site.files) == {p.name for p in PAGE_DIR.iterdir() if p.suffix != ".py" and p.name != "__pycache__"}
+    assert site.files["app.js"] == (PAGE_DIR / "app.js").read_text()
+    assert site.config == {"apiBaseUrl": vl.api_endpoint}
+    sources = connect_src(site.csp)
+    assert sources == ["'self'", vl.api_endpoint], "the page may call itself and its API, nothing else"
+
+
+def test_a_page_url_override_becomes_the_link_and_the_only_cors_origin(custom_domain: VoiceLoginSynth) -> None:
+    fulfillment, api = custom_domain.env("voice_login_fulfillment"), custom_domain.env("voice_login_api")
     assert fulfillment["LINK_PAGE_URL"] == PAGE_URL
     assert api["PAGE_ORIGIN"] == "https://login.example.com"
+    assert custom_domain.site().config == {"apiBaseUrl": custom_domain.api_endpoint}, "the site is still built"
+
+
+def test_functions_get_the_grant_settings(vl: VoiceLoginSynth) -> None:
+    fulfillment, api = vl.env("voice_login_fulfillment"), vl.env("voice_login_api")
     for env in (fulfillment, api):
         assert env["GRANT_SIGNING_KEY_ID"] == {"Fn::GetAtt": ["GrantSigningKey", "Arn"]}
         assert env["GRANT_TTL_SECONDS"] == "600"
@@ -135,7 +187,9 @@ def test_functions_get_the_page_and_the_grant_settings(vl: VoiceLoginSynth) -> N
 
 def test_the_http_api_is_cors_limited_throttled_and_logs_no_headers(vl: VoiceLoginSynth) -> None:
     _, api = vl.only("AWS::ApiGatewayV2::Api")
-    assert api["Properties"]["CorsConfiguration"]["AllowOrigins"] == ["https://login.example.com"]
+    # No gateway CORS (it would replace the function's headers, and naming the distribution would be a cycle):
+    # the function answers CORS, preflights included, for PAGE_ORIGIN only (tests/unit/lambdas/voice_login).
+    assert "CorsConfiguration" not in api["Properties"]
     _, stage = vl.only("AWS::ApiGatewayV2::Stage")
     props = stage["Properties"]
     assert props["DefaultRouteSettings"] == {"ThrottlingBurstLimit": 20, "ThrottlingRateLimit": 10}
@@ -144,10 +198,16 @@ def test_the_http_api_is_cors_limited_throttled_and_logs_no_headers(vl: VoiceLog
     assert "header" not in log_format.lower()
     assert "authorization" not in log_format.lower()
     assert "querystring" not in log_format.lower()
-    routes = sorted(r["Properties"]["RouteKey"] for r in vl.of_type("AWS::ApiGatewayV2::Route").values())
-    assert routes == ["GET /v1/link", "POST /v1/authorized-users"]
-    for integration in vl.of_type("AWS::ApiGatewayV2::Integration").values():
-        assert integration["Properties"]["PayloadFormatVersion"] == "2.0"
+    routes = {r["Properties"]["RouteKey"]: r["Properties"]["Target"]
+              for r in vl.of_type("AWS::ApiGatewayV2::Route").values()}
+    assert sorted(routes) == ["GET /v1/link", "OPTIONS /v1/authorized-users", "OPTIONS /v1/link",
+                              "POST /v1/authorized-users"]
+    [integration_id] = vl.of_type("AWS::ApiGatewayV2::Integration")
+    assert all(target == {"Fn::Join": ["", ["integrations/", {"Ref": integration_id}]]}
+               for target in routes.values())
+    integration = vl.resources[integration_id]["Properties"]
+    assert integration["PayloadFormatVersion"] == "2.0"
+    assert integration["IntegrationUri"] == {"Fn::GetAtt": [vl.function("voice_login_api")[0], "Arn"]}
 
 
 def test_the_bot_deploys_the_file_the_emulator_runs(vl: VoiceLoginSynth) -> None:
@@ -191,10 +251,10 @@ def test_callers_who_cannot_sign_in_go_to_an_agent_queue_with_weekday_hours(vl: 
     assert queue["InstanceArn"] == hours["InstanceArn"] == flow["Properties"]["InstanceArn"]
 
 
-def test_no_stack_without_a_page_url_and_bad_context_names_its_key() -> None:
-    assert parse_voice_login_config({"voiceLoginPageUrl": ""}) is None
+def test_the_page_url_is_optional_and_bad_context_names_its_key() -> None:
+    default = parse_voice_login_config({"voiceLoginPageUrl": ""})
+    assert (default.page_url, default.page_origin, default.grant_ttl_seconds) == (None, None, 600)
     config = parse_voice_login_config({"voiceLoginPageUrl": PAGE_URL, "voiceLoginGrantTtlSeconds": "300"})
-    assert config is not None
     assert (config.grant_ttl_seconds, config.page_origin, config.sms_provider) == (300, "https://login.example.com",
                                                                                    "sns")
     bad: list[tuple[dict[str, Any], str]] = [
