@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+PROJECT_PACKAGE = "lambdas."
+
 
 @dataclass(frozen=True)
 class DeployedHandler:
@@ -70,6 +72,8 @@ def deployed_handlers(assembly: Path) -> list[DeployedHandler]:
             props = resource.get("Properties", {})
             if resource["Type"] != "AWS::Lambda::Function" or not str(props.get("Runtime", "")).startswith("python"):
                 continue
+            if not str(props.get("Handler", "")).startswith(PROJECT_PACKAGE):
+                continue  # the CDK's own functions (BucketDeployment, custom resources) are not ours to measure
             code_key = _s3_key(props.get("Code"))
             if code_key is None or code_key not in assets:
                 continue  # inline code or an asset this assembly does not stage

@@ -16,11 +16,11 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lambdas.common.core import clock
 from lambdas.common.core.logging import get_logger
+from lambdas.events.http_api import HttpApiEvent
 from lambdas.voice_login import rules
 from lambdas.voice_login.grants import TooManyRequests
 from lambdas.voice_login.links import SCOPE_ADD_AUTHORIZED_USER, Grant, InvalidLink, LinkError, UsedLink
@@ -56,7 +56,7 @@ def _cors(origin: str | None) -> dict[str, str]:
     return {"Access-Control-Allow-Origin": allowed, "Vary": "Origin"}
 
 
-def _bearer(event: APIGatewayProxyEventV2) -> str | None:
+def _bearer(event: HttpApiEvent) -> str | None:
     header = event.headers.get("authorization") or ""
     if not isinstance(header, str):  # not something API Gateway sends: no grant (401), not an outage (503)
         return None
@@ -64,12 +64,12 @@ def _bearer(event: APIGatewayProxyEventV2) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def _json_body(event: APIGatewayProxyEventV2) -> Any:
-    raw = event.raw_event.get("body") or ""
+def _json_body(event: HttpApiEvent) -> Any:
+    raw = event.body
     if not isinstance(raw, str):
         raise _BadRequest({"body": rules.MESSAGES["body"]})
     try:
-        data = base64.b64decode(raw, validate=True) if event.raw_event.get("isBase64Encoded") else raw.encode()
+        data = base64.b64decode(raw, validate=True) if event.is_base64_encoded else raw.encode()
     except (binascii.Error, ValueError):
         raise _BadRequest({"body": rules.MESSAGES["body"]}) from None
     if len(data) > MAX_BODY_BYTES:
@@ -80,14 +80,14 @@ def _json_body(event: APIGatewayProxyEventV2) -> Any:
         raise _BadRequest({"body": rules.MESSAGES["body"]}) from None
 
 
-def _grant(event: APIGatewayProxyEventV2) -> Grant:
+def _grant(event: HttpApiEvent) -> Grant:
     token = _bearer(event)
     if token is None:
         raise InvalidLink("no bearer grant")
     return verifier().verify(token, scope=SCOPE_ADD_AUTHORIZED_USER)
 
 
-def link_status(event: APIGatewayProxyEventV2) -> tuple[int, dict[str, Any]]:
+def link_status(event: HttpApiEvent) -> tuple[int, dict[str, Any]]:
     """Whether the grant can still be used (the page shows the form, or says why not)."""
     grant = _grant(event)
     ledger().count_request(grant, api_settings().max_requests_per_grant)
@@ -96,7 +96,7 @@ def link_status(event: APIGatewayProxyEventV2) -> tuple[int, dict[str, Any]]:
     return 200, {"status": "valid", "expiresAt": grant.expires_at, "scope": grant.scope}
 
 
-def add_authorized_user(event: APIGatewayProxyEventV2) -> tuple[int, dict[str, Any]]:
+def add_authorized_user(event: HttpApiEvent) -> tuple[int, dict[str, Any]]:
     """Validate the form, then spend the grant and add the user in one transaction."""
     grant = _grant(event)
     ledger().count_request(grant, api_settings().max_requests_per_grant)
@@ -114,7 +114,7 @@ def add_authorized_user(event: APIGatewayProxyEventV2) -> tuple[int, dict[str, A
 _HANDLERS = {LINK_PATH: link_status, USERS_PATH: add_authorized_user}
 
 
-def _route(method: str, path: str, request: APIGatewayProxyEventV2,
+def _route(method: str, path: str, request: HttpApiEvent,
            cors: dict[str, str]) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
     """(status, body, extra headers) for one request; refusals are raised."""
     if path not in ROUTES:
@@ -134,9 +134,8 @@ def _route(method: str, path: str, request: APIGatewayProxyEventV2,
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Route, answer in JSON; the Authorization header and the body are never logged."""
     try:
-        request = APIGatewayProxyEventV2(event)
-        method = str(request.request_context.http.method).upper()
-        path = str(request.raw_path)
+        request = HttpApiEvent(event)
+        method, path = request.method, request.raw_path
         cors = _cors(request.headers.get("origin"))
     except Exception:  # not an HTTP API v2 event at all
         logger.warning("malformed HTTP API event")
