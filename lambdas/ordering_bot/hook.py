@@ -5,15 +5,18 @@ https://docs.aws.amazon.com/lexv2/latest/dg/lambda-input-format.html
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
+from lambdas import coldstart  # first: no cyclic GC while the handler imports
+from lambdas.common.core import aws  # noqa: F401 - boto3 before Powertools (see lambdas/coldstart.py)
 from lambdas.common.core.logging import get_logger
 from lambdas.lexv2 import LexEvent, MalformedLexEventError, elicit_intent
 from lambdas.ordering_bot.messages import messages_for
 from lambdas.ordering_bot.ordering import ENCRYPTED_PIN
 from lambdas.ordering_bot.wiring import ordering_bot
+
+if TYPE_CHECKING:  # typing only: the handler never needs Powertools' context class at runtime
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = get_logger("ordering_bot_hook")
 
@@ -44,3 +47,6 @@ def _sorry(event: Any) -> dict[str, Any]:
 def _object(value: Any) -> dict[str, Any]:
     """``value`` if it is a JSON object, else an empty one."""
     return value if isinstance(value, dict) else {}
+
+
+coldstart.loaded()  # last: the handler is imported

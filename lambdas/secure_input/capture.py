@@ -16,15 +16,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
+from lambdas import coldstart  # first: no cyclic GC while the handler imports
+from lambdas.common.core import aws  # noqa: F401 - boto3 before Powertools (see lambdas/coldstart.py)
 from lambdas.common.core.logging import get_logger
 from lambdas.lexv2 import LexEvent, MalformedLexEventError, close, delegate, elicit_slot
 from lambdas.secure_input.fields import CARD, FIELDS, Field, mask_card
 from lambdas.secure_input.sealing import SealError, seal
 from lambdas.secure_input.settings import seal_settings
+
+if TYPE_CHECKING:  # typing only: the handler never needs Powertools' context class at runtime
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = get_logger("secure_input_capture")
 
@@ -140,3 +143,6 @@ def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     except CaptureEventError as error:
         logger.warning("event refused", extra={"problem": str(error)})
         raise
+
+
+coldstart.loaded()  # last: the handler is imported

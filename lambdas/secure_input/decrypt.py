@@ -19,16 +19,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
+from lambdas import coldstart  # first: no cyclic GC while the handler imports
+from lambdas.common.core import aws  # noqa: F401 - boto3 before Powertools (see lambdas/coldstart.py)
 from lambdas.common.core.logging import get_logger
 from lambdas.secure_input import audit
 from lambdas.secure_input.fields import BY_NAME
 from lambdas.secure_input.identity import IdentityError, binding, verify
 from lambdas.secure_input.sealing import MAX_SEALED_CHARS, OpenError, open_sealed
 from lambdas.secure_input.settings import DecryptSettings, decrypt_settings
+
+if TYPE_CHECKING:  # typing only: the handler never needs Powertools' context class at runtime
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = get_logger("secure_input_decrypt")
 MAX_REASON = 512
@@ -120,3 +123,6 @@ def handler(event: Any, context: LambdaContext) -> dict[str, Any]:
     record("decrypted", principal)
     logger.info("decrypted for operator", extra=where)
     return {"ok": True, "contactId": request.contact_id, "field": request.field, "value": value}
+
+
+coldstart.loaded()  # last: the handler is imported

@@ -14,11 +14,13 @@ import binascii
 import datetime as dt
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from lambdas.common.core import clock
+from lambdas import coldstart  # first: no cyclic GC while the handler imports
+from lambdas.common.core import (
+    aws,  # noqa: F401 - boto3 before Powertools (see lambdas/coldstart.py)
+    clock,
+)
 from lambdas.common.core.logging import get_logger
 from lambdas.events.http_api import HttpApiEvent
 from lambdas.voice_login import rules
@@ -27,6 +29,9 @@ from lambdas.voice_login.links import SCOPE_ADD_AUTHORIZED_USER, Grant, InvalidL
 from lambdas.voice_login.routes import LINK_PATH, ROUTES, USERS_PATH
 from lambdas.voice_login.settings import api_settings
 from lambdas.voice_login.wiring import accounts, ledger, verifier
+
+if TYPE_CHECKING:  # typing only: the handler never needs Powertools' context class at runtime
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = get_logger("voice_login_api")
 
@@ -154,3 +159,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     except Exception as exc:
         logger.error("link API failed", extra={"path": path, "error": type(exc).__name__})
         return _response(503, {"error": "unavailable"}, cors)
+
+
+coldstart.loaded()  # last: the handler is imported

@@ -7,15 +7,18 @@ transcripts or session attributes. Errors reach the caller as a safe sentence, n
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
+from lambdas import coldstart  # first: no cyclic GC while the handler imports
+from lambdas.common.core import aws  # noqa: F401 - boto3 before Powertools (see lambdas/coldstart.py)
 from lambdas.common.core.errors import InternalError
 from lambdas.common.core.logging import get_logger
 from lambdas.lexv2 import LexEvent, MalformedLexEventError, close
 from lambdas.voice_login.intents import add_authorized_user, authenticate, help
 from lambdas.voice_login.wiring import voice_login
+
+if TYPE_CHECKING:  # typing only: the handler never needs Powertools' context class at runtime
+    from aws_lambda_powertools.utilities.typing import LambdaContext
 
 logger = get_logger("voice_login_fulfillment")
 
@@ -57,3 +60,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         if fallback is None:
             raise InternalError("voice-login turn failed") from None
         return fallback(lex)
+
+
+coldstart.loaded()  # last: the handler is imported
