@@ -379,8 +379,13 @@ def _reroute_handlers(old: IO[str], new: IO[str]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run one command; no traceback reaches the user."""
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))  # the project's handlers import as lambdas.*, from any directory
+    # Run as a file (python path/to/sim/__main__.py), Python puts sim/ itself first on the path, where sim/web
+    # would shadow the repository's top-level web/ package: the repository comes first, sim/ not at all.
+    here = Path(__file__).resolve().parent
+    sys.path[:] = [entry for entry in sys.path if not entry or Path(entry).resolve() != here]
+    if str(REPO) in sys.path:
+        sys.path.remove(str(REPO))
+    sys.path.insert(0, str(REPO))  # the project's handlers import as lambdas.*, from any directory
     args = parser().parse_args(argv)
     try:
         with handler_logs(args.verbose, args.log_file):

@@ -129,7 +129,13 @@ class Intent:
             slot = self.slot(name)
             if slot is None:  # unfilled, however the event spelled it: Lex wants null back
                 slots[name] = None
-            else:  # echoed as sent, so read all of it first: a malformed slot is refused, not handed back to Lex
+            elif slot.shape == "Scalar":  # rebuilt from what was read: Lex refuses a value without interpretedValue
+                resolved = slot.resolved_values
+                interpreted = slot.interpreted_value or (resolved[0] if resolved else "") or slot.original_value
+                slots[name] = {"shape": "Scalar", "value": {"originalValue": slot.original_value or interpreted,
+                                                            "interpretedValue": interpreted,
+                                                            "resolvedValues": resolved}}
+            else:  # a list slot, echoed as sent once all of it has been read (a malformed one is refused)
                 slot.original_value, slot.interpreted_value, slot.resolved_values  # noqa: B018
         for name in clear:
             slots[name] = None

@@ -137,3 +137,16 @@ def test_messages_are_required_where_lex_requires_them(event: dict[str, Any]) ->
 def test_ssml_is_wrapped_once() -> None:
     assert ssml("Hi")["content"] == "<speak>Hi</speak>"
     assert ssml("<speak>Hi</speak>")["content"] == "<speak>Hi</speak>"
+
+
+def test_an_echoed_slot_always_carries_the_interpreted_value_lex_requires(event: dict[str, Any]) -> None:
+    event["sessionState"]["intent"]["slots"] = {
+        "Size": {"shape": "Scalar", "value": {"originalValue": "big", "resolvedValues": ["large"]}},
+        "Crust": {"shape": "Scalar", "value": {"originalValue": "thin"}},
+    }
+    slots = delegate(LexEvent(event).intent, session_attributes={})["sessionState"]["intent"]["slots"]
+    assert slots["Size"]["value"] == {"originalValue": "big", "interpretedValue": "large", "resolvedValues": ["large"]}
+    assert slots["Crust"]["value"]["interpretedValue"] == "thin"
+    locale = load_bot(BOTS / "toy_bot.json").locale("en_US")
+    assert validate_response(delegate(LexEvent(event).intent, session_attributes={}), locale,
+                             source="DialogCodeHook") is not None
