@@ -115,8 +115,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--races", type=int, default=10_000)
     parser.add_argument("--per-process", type=int, default=1_000)
+    parser.add_argument("--verifications", type=int, default=320)
     args = parser.parse_args()
-    result = measure(threads=args.threads, races=0)
+    result = measure(threads=args.threads, verifications=args.verifications, races=0)
     batches = [min(args.per_process, args.races - first) for first in range(0, args.races, args.per_process)]
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                              max_tasks_per_child=1) as pool:
