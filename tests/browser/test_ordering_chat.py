@@ -6,35 +6,22 @@ it does by default), see the order confirmed. A screenshot is kept under test-ou
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from sim.local_runtime import LocalRuntime
 from sim.ordering.chat_server import ChatServer
 
-CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 TIMEOUT_MS = 30_000
 
 
-def chromium() -> Path:
-    """The browser, or a skip (a failure under CI=true: CI must run this test)."""
-    if not CHROMIUM.exists():
-        message = f"Chromium not found at {CHROMIUM}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return CHROMIUM
+def test_order_with_the_texted_code_in_a_real_browser(browser: Any) -> None:
+    """Uses the session's one Chromium (tests/browser/conftest.py): a second sync Playwright in the same
+    worker would start inside the first one's event loop, which Playwright refuses."""
+    from playwright.sync_api import expect
 
-
-def test_order_with_the_texted_code_in_a_real_browser() -> None:
-    from playwright.sync_api import expect, sync_playwright
-
-    browser_path = chromium()
     OUTPUT.mkdir(exist_ok=True)
     from lambdas.ordering_bot.hook import handler
 
@@ -45,10 +32,10 @@ def test_order_with_the_texted_code_in_a_real_browser() -> None:
         seen.append((event["inputTranscript"], "encryptedPin" in attributes))
         return handler(event, context)
 
-    with LocalRuntime() as runtime, ChatServer(runtime, hook=hook) as server, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(browser_path), headless=True, args=["--no-sandbox"])
+    with LocalRuntime() as runtime, ChatServer(runtime, hook=hook) as server:
+        context = browser.new_context()
         try:
-            page = browser.new_page()
+            page = context.new_page()
             problems: list[str] = []
             page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: problems.append(str(e)))
@@ -82,4 +69,4 @@ def test_order_with_the_texted_code_in_a_real_browser() -> None:
             assert all(code[0] not in text for text, _ in seen)
             assert problems == []
         finally:
-            browser.close()
+            context.close()
