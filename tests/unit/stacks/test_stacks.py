@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from stacks.contact_centre_stack import CONTACT_CENTRE_STACK
+from tests.unit.stacks.template import TemplateLookups
 
 pytestmark = pytest.mark.synth
 
@@ -28,7 +29,7 @@ PSEUDO_PARAMETERS = {"AWS::AccountId", "AWS::Partition", "AWS::Region", "AWS::UR
 
 
 @dataclass
-class Synth:
+class Synth(TemplateLookups):
     """One synthesized app and its voice-OTP template, with lookups the tests share."""
 
     app: Any
@@ -47,18 +48,6 @@ class Synth:
     def instance_arn(self) -> Any:
         """The Connect instance ARN as the voice-OTP template spells it."""
         return INSTANCE_ARN if self.centre is None else self.import_of("ConnectInstance", "Arn")
-
-    @property
-    def resources(self) -> dict[str, Any]:
-        return self.template["Resources"]  # type: ignore[no-any-return]
-
-    def of_type(self, cfn_type: str) -> dict[str, Any]:
-        return {name: res for name, res in self.resources.items() if res["Type"] == cfn_type}
-
-    def only(self, cfn_type: str) -> tuple[str, dict[str, Any]]:
-        found = self.of_type(cfn_type)
-        assert len(found) == 1, f"expected one {cfn_type}, got {sorted(found)}"
-        return next(iter(found.items()))
 
     def function(self, service: str) -> tuple[str, dict[str, Any]]:
         """The function whose logs and role are named ``service`` (``create_auth_challenge`` ...)."""

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.unit.stacks.template import TemplateLookups
 from web import security_headers
 
 pytestmark = pytest.mark.synth
@@ -22,22 +23,10 @@ WEB_ACL = "arn:aws:wafv2:us-east-1:123456789012:global/webacl/site/11111111-2222
 
 
 @dataclass
-class Synth:
+class Synth(TemplateLookups):
     app: Any
     template: dict[str, Any]
     outdir: Path
-
-    @property
-    def resources(self) -> dict[str, Any]:
-        return self.template["Resources"]  # type: ignore[no-any-return]
-
-    def of_type(self, cfn_type: str) -> dict[str, Any]:
-        return {name: res for name, res in self.resources.items() if res["Type"] == cfn_type}
-
-    def only(self, cfn_type: str) -> tuple[str, dict[str, Any]]:
-        found = self.of_type(cfn_type)
-        assert len(found) == 1, f"expected one {cfn_type}, got {sorted(found)}"
-        return next(iter(found.items()))
 
     def asset_files(self, key: str) -> dict[str, str]:
         """The files of the deployed asset whose zip is ``key`` (as cdk.out holds it before zipping)."""
