@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from lambdas.common.core.phone import E164
+from sim.aws import POLL_SECONDS
 
 _MAX_ATTRIBUTES_BYTES = 32 * 1024  # Connect's documented limit on the Attributes map
 # Connect's default quotas (Amazon Connect Administrator Guide, "Amazon Connect service quotas"): the
@@ -175,7 +176,8 @@ class ConnectApiServer:
     def __init__(self, state: ConnectState) -> None:
         self.state = state
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(state))
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": POLL_SECONDS},
+                                        daemon=True)
 
     @property
     def endpoint(self) -> str:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
+import threading
 from collections.abc import Mapping
+from typing import Any
 
 from moto.server import ThreadedMotoServer
 
-from sim.aws import REGION
+from sim.aws import POLL_SECONDS, REGION
+
+_LOADERS: dict[str | None, Any] = {}
 
 
 def free_port() -> int:
@@ -17,6 +22,28 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def share_service_models() -> None:
+    """One botocore data loader per process, so each service model is parsed once, not once per new session.
+
+    A Lambda container parses them once (one cached session); the local runtime and the tests make new sessions
+    per client or per test, and parsing the same JSON again was a third of a runtime's start-up.
+    """
+    import botocore.session
+
+    create = botocore.session.create_loader
+    if getattr(create, "shared", False):
+        return
+
+    def shared(search_path_string: str | None = None) -> Any:
+        loader = _LOADERS.get(search_path_string)
+        if loader is None:
+            loader = _LOADERS[search_path_string] = create(search_path_string)
+        return loader
+
+    shared.shared = True  # type: ignore[attr-defined]
+    botocore.session.create_loader = shared
 
 
 class EmbeddedAws:
@@ -35,6 +62,7 @@ class EmbeddedAws:
     def start(self) -> EmbeddedAws:
         """Serve moto and set fake credentials and endpoint variables for this process."""
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns the transcript
+        share_service_models()
         self._server.start()
         self.set_env({
             "AWS_ENDPOINT_URL": self.endpoint,
@@ -58,7 +86,13 @@ class EmbeddedAws:
 
     def stop(self) -> None:
         """Stop moto and restore the environment."""
-        self._server.stop()
+        # moto's server looks for a stop request every half second; a connection wakes it at once
+        stopping = threading.Thread(target=self._server.stop, daemon=True)
+        stopping.start()
+        while stopping.is_alive():
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                pass
+            stopping.join(POLL_SECONDS)
         for key, value in self._saved.items():
             if value is None:
                 os.environ.pop(key, None)

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from lambdas.common.core import clock as lambda_clock
+from sim.aws import POLL_SECONDS
 from sim.web.http_api import MAX_BODY_BYTES, Cors, Handler, HttpApi, HttpRequest, HttpResponse, gateway_error
 from web import security_headers
 from web.shipping import excluded
@@ -76,7 +77,8 @@ class LocalWebServer:
             raise RuntimeError("already started")
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _request_handler(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"web:{self.url}", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": POLL_SECONDS},
+                                        name=f"web:{self.url}", daemon=True)
         self._thread.start()
         return self
 
