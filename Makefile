@@ -73,9 +73,10 @@ web:                  ## rebuild the ordering chat page's committed bundle (web/
 
 # Every figure of bench/results.json, measured in one run on this machine, then the README's tables regenerated
 # from it (python -m bench.report). Not part of `make test`.
-bench: synth          ## benchmarks: cold starts as shipped, AWS calls per flow, concurrency, load, sizes, wall times
+bench: synth          ## benchmarks: cold starts as shipped, AWS calls per flow, warm turns, concurrency, load, sizes, wall times
 	$(BIN)/python -m bench.cold_start --assembly cdk.out
 	$(BIN)/python -m bench.flows
+	$(BIN)/python -m bench.turns
 	$(BIN)/python -m bench.concurrency
 	$(BIN)/python -m bench.load
 	$(BIN)/python -m bench.assets --assembly cdk.out

@@ -1,8 +1,8 @@
 """Writes the README's benchmark tables from ``bench/results.json`` (never edit them by hand).
 
 Two blocks: the cold-start table, and a summary of every other section ``make bench`` measured (AWS calls per
-flow beside the source designs, KMS per contact, concurrency, the load run, asset sizes, wall times). A
-section not measured yet says so.
+flow beside the source designs, KMS per contact, our own time per warm turn, concurrency, the load run, asset
+sizes, wall times). A section not measured yet says so.
 
     python -m bench.report            # rewrite the table between the markers in README.md
     python -m bench.report --check    # exit 1 if README.md's table is not what results.json says
@@ -68,6 +68,7 @@ def summary(results: dict[str, Any]) -> str:
                   "How each source design was counted: `bench/flows.py` `SOURCE_DESIGNS`."]
     else:
         parts += ["", NOT_MEASURED]
+    parts += ["", *_warm_turns(results.get("warm_turns"))]
     concurrency = results.get("concurrency")
     parts += ["", "**Concurrency** (the real store code, in-process moto with DynamoDB's atomicity)", ""]
     parts.append(
@@ -101,6 +102,21 @@ def summary(results: dict[str, Any]) -> str:
     parts.append(f"`make test` {wall['make_test']['seconds']:g} s and `make demo` {wall['make_demo']['seconds']:g} s "
                  f"on {wall['cores']} cores." if wall else NOT_MEASURED)
     return "\n".join(parts)
+
+
+def _warm_turns(turns: dict[str, Any] | None) -> list[str]:
+    """Our own time per warm turn (AWS calls answered by a stub) beside the same turns against moto."""
+    lines = ["**Our own overhead per warm turn** (bench.turns: each turn timed against moto, then replayed with "
+             "its AWS calls answered by a stub with moto's own responses; `define` makes no call: the control)"]
+    if not turns:
+        return [*lines, "", NOT_MEASURED]
+    lines += ["", f"| handler | warm turns | AWS calls per turn | ours p50 (ms) | ours p99 (ms) | moto {TIMES} ours, "
+                  f"p50 | moto {TIMES} ours, p99 |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for name, row in turns["handlers"].items():
+        ours = row["stub"]
+        lines.append(f"| `{name}` | {row['turns']:,} | {row['aws_calls_per_turn']:g} | {ours['p50_ms']:.3f} | "
+                     f"{ours['p99_ms']:.3f} | {row['moto_over_stub_p50']:.1f} | {row['moto_over_stub_p99']:.1f} |")
+    return lines
 
 
 def _cold_start(results: dict[str, Any]) -> dict[str, Any]:
