@@ -14,17 +14,17 @@ EVENTS = Path(__file__).parent / "events"
 
 def pytest_configure(config: pytest.Config) -> None:
     """Many local runtimes run in parallel here (pytest-xdist): give Cognito triggers slack for a loaded CPU, and
-    parse botocore's service models once per worker.
+    do once per worker what botocore and moto would redo for every test.
 
     The 5-second budget itself, and the Connect retries that must fit in it, are tested with exact clocks
     (tests/unit/lambdas/test_delivery.py); the end-to-end tests check flows, not the machine's speed.
     """
     import os
 
-    from sim.aws.embedded import share_service_models
+    from sim.aws.embedded import faster_moto
 
     os.environ.setdefault("SIM_TRIGGER_TIMEOUT_SECONDS", "20")
-    share_service_models()  # each test's new boto3 sessions reuse the parsed service models
+    faster_moto()  # parsed service models, moto's Cognito key and symmetric KMS key pairs: once per worker
 
 
 def load_event(name: str) -> dict[str, Any]:
