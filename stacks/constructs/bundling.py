@@ -17,6 +17,7 @@ subpackages the code asset's modules can import (a static closure, function-leve
 from __future__ import annotations
 
 import ast
+import contextlib
 import functools
 import hashlib
 import modulefinder
@@ -25,7 +26,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 LAMBDAS_DIR = REPO_ROOT / "lambdas"
 REQUIREMENTS = LAMBDAS_DIR / "requirements.txt"
 WHEEL_CACHE = REPO_ROOT / ".cache" / "lambda-wheels"
+LAYER_CACHE = REPO_ROOT / ".cache" / "lambda-layers"  # built layers by asset hash (LayerBundling)
 
 PYTHON_VERSION = "3.12"  # must match the function runtime (python_function.RUNTIME)
 PLATFORM = "manylinux2014_aarch64"  # must match the function architecture (ARM64)
@@ -221,16 +223,38 @@ def refresh_records(site: Path) -> None:
 
 @jsii.implements(ILocalBundling)
 class LayerBundling:
-    """Installs ``pins`` into ``<output>/python`` for the Lambda platform, keeps what the code can use, compiles."""
+    """Installs ``pins`` into ``<output>/python`` for the Lambda platform, keeps what the code can use, compiles.
 
-    def __init__(self, pins: Sequence[str], wheel_cache: Path, package_dir: Path) -> None:
+    With ``cache_dir``, a layer built once is kept there under its asset hash (:func:`layer_hash`: every input
+    of the build) and copied on later synths instead of rebuilt; concurrent synths build it once (a file lock).
+    """
+
+    def __init__(self, pins: Sequence[str], wheel_cache: Path, package_dir: Path,
+                 cache_dir: Path | None = None) -> None:
         self.pins = list(pins)
         self.wheel_cache = wheel_cache
         self.package_dir = package_dir
+        self.cache_dir = cache_dir
 
     def try_bundle(self, output_dir: str, *_options: Any, **_keywords: Any) -> bool:
+        """Build (or copy the cached build of) the layer into ``output_dir``."""
+        if self.cache_dir is None:
+            self._build(Path(output_dir))
+            return True
+        cached = self.cache_dir / layer_hash(self.pins, self.package_dir)
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        with _exclusive(self.cache_dir / f"{cached.name}.lock"):
+            if not cached.is_dir():
+                building = self.cache_dir / f"{cached.name}.building"
+                shutil.rmtree(building, ignore_errors=True)
+                self._build(building)
+                building.rename(cached)  # whole or absent: a failed build leaves nothing under the hash
+        shutil.copytree(cached, output_dir, dirs_exist_ok=True)
+        return True
+
+    def _build(self, output: Path) -> None:
         """Run pip, prune, compile; raise :class:`BundlingError` with the tool's output if a step fails."""
-        site = Path(output_dir) / "python"
+        site = output / "python"
         command = pip_install_command(self.pins, site, self.wheel_cache)
         result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - fixed argv
         if result.returncode != 0:
@@ -245,7 +269,19 @@ class LayerBundling:
         prune_unimported(site, self.package_dir)
         refresh_records(site)
         compile_tree(site, LAYER_ROOT)
-        return True
+
+
+@contextlib.contextmanager
+def _exclusive(lock: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``lock`` (created if absent) across processes."""
+    import fcntl
+
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @jsii.implements(ILocalBundling)
@@ -287,16 +323,18 @@ def layer_hash(pins: Sequence[str], package_dir: Path) -> str:
 
 
 def layer_asset(requirements: Path = REQUIREMENTS, wheel_cache: Path = WHEEL_CACHE, *,
-                distributions: Sequence[str] | None = None, package_dir: Path = LAMBDAS_DIR) -> lambda_.Code:
+                distributions: Sequence[str] | None = None, package_dir: Path = LAMBDAS_DIR,
+                layer_cache: Path | None = LAYER_CACHE) -> lambda_.Code:
     """A dependency layer of ``distributions`` (default: every pin in ``requirements``) for ``package_dir``.
 
     Versioned by its inputs, not by the bytes pip writes: the pins, the target platform and runtime, the
-    build steps, and the prunable imports of the code (a new Powertools import rebuilds the layer).
+    build steps, and the prunable imports of the code (a new Powertools import rebuilds the layer). A build
+    is kept in ``layer_cache`` under that version (``None``: build every time).
     """
     pins = select_pins(requirements, distributions)
     return lambda_.Code.from_asset(
         str(requirements.parent),
         asset_hash=layer_hash(pins, package_dir),
         asset_hash_type=AssetHashType.CUSTOM,
-        bundling=BundlingOptions(image=NO_DOCKER, local=LayerBundling(pins, wheel_cache, package_dir)),
+        bundling=BundlingOptions(image=NO_DOCKER, local=LayerBundling(pins, wheel_cache, package_dir, layer_cache)),
     )

@@ -12,7 +12,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from stacks.constructs.bundling import LAMBDAS_DIR, REQUIREMENTS, WHEEL_CACHE, code_asset, layer_asset
+from stacks.constructs.bundling import LAMBDAS_DIR, LAYER_CACHE, REQUIREMENTS, WHEEL_CACHE, code_asset, layer_asset
 from stacks.constructs.compliance import acknowledge
 from stacks.constructs.log_names import (
     LAMBDA_LOG_PREFIX,
@@ -48,13 +48,15 @@ class LambdaPackaging(Construct):
         requirements: Path = REQUIREMENTS,
         wheel_cache: Path = WHEEL_CACHE,
         distributions: Sequence[str] | None = None,
+        layer_cache: Path | None = LAYER_CACHE,
     ) -> None:
         super().__init__(scope, construct_id)
         self.code = code_asset(package_dir)
         self.layer = lambda_.LayerVersion(
             self,
             "Dependencies",
-            code=layer_asset(requirements, wheel_cache, distributions=distributions, package_dir=package_dir),
+            code=layer_asset(requirements, wheel_cache, distributions=distributions, package_dir=package_dir,
+                             layer_cache=layer_cache),
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
             description=f"Third-party dependencies ({requirements.name}) of the {package_dir.name} functions",

@@ -113,6 +113,32 @@ def test_layer_bundling_installs_prunes_and_compiles_into_python_dir(tmp_path: P
     assert (tmp_path / "out" / "python" / "__pycache__" / "installed.cpython-312.pyc").is_file()
 
 
+def _pip_calls(run: mock.MagicMock) -> int:
+    return sum(call.args[0][1:4] == ["-m", "pip", "install"] for call in run.call_args_list)
+
+
+def test_a_cached_layer_is_copied_not_rebuilt_and_a_new_input_builds_again(tmp_path: Path) -> None:
+    package, cache = _package(tmp_path), tmp_path / "layers"
+    with mock.patch("stacks.constructs.bundling.subprocess.run", side_effect=_fake_pip) as run:
+        LayerBundling(["a==1"], tmp_path / "none", package, cache).try_bundle(str(tmp_path / "one"))
+        LayerBundling(["a==1"], tmp_path / "none", package, cache).try_bundle(str(tmp_path / "two"))
+        assert _pip_calls(run) == 1
+        LayerBundling(["a==2"], tmp_path / "none", package, cache).try_bundle(str(tmp_path / "three"))
+        assert _pip_calls(run) == 2  # another pin is another layer hash
+    compiled = Path("python") / "__pycache__" / "installed.cpython-312.pyc"
+    assert (tmp_path / "one" / compiled).read_bytes() == (tmp_path / "two" / compiled).read_bytes()
+    assert sorted(p.name for p in cache.iterdir() if p.is_dir()) == sorted(
+        [bundling.layer_hash(["a==1"], package), bundling.layer_hash(["a==2"], package)])
+
+
+def test_a_failed_build_leaves_nothing_in_the_cache(tmp_path: Path) -> None:
+    failed = subprocess.CompletedProcess(args=[], returncode=1, stdout="", stderr="ERROR: no")
+    cache = tmp_path / "layers"
+    with mock.patch("stacks.constructs.bundling.subprocess.run", return_value=failed), pytest.raises(BundlingError):
+        LayerBundling(["nope==1"], tmp_path / "none", tmp_path, cache).try_bundle(str(tmp_path / "out"))
+    assert not [p for p in cache.iterdir() if p.is_dir() and not p.name.endswith(".building")]
+
+
 def test_layer_bundling_failure_is_a_clear_error_not_a_docker_fallback(tmp_path: Path) -> None:
     failed = subprocess.CompletedProcess(args=[], returncode=1, stdout="",
                                          stderr="ERROR: No matching distribution found for nope==1")
@@ -260,7 +286,8 @@ def test_cdk_stages_both_assets_through_the_local_bundlers_with_a_stable_hash(tm
         app = App(outdir=str(outdir), context={"aws:cdk:disable-stack-trace": True})
         stack = Stack(app, "Bundled")
         packaging = LambdaPackaging(stack, "Packaging", package_dir=package, distributions=["aws-lambda-powertools"],
-                                    requirements=package / "requirements.txt", wheel_cache=tmp_path / "none")
+                                    requirements=package / "requirements.txt", wheel_cache=tmp_path / "none",
+                                    layer_cache=tmp_path / "layers")
         PythonFunction(stack, "Fn", packaging=packaging, handler="pkg.fn.handler.handler", service="fn",
                        environment={}, log_key=kms.Key(stack, "Logs", enable_key_rotation=True),
                        description="bundling test", timeout=Duration.seconds(3),
@@ -272,7 +299,7 @@ def test_cdk_stages_both_assets_through_the_local_bundlers_with_a_stable_hash(tm
         first = synth(tmp_path / "one")
         second = synth(tmp_path / "two")
     pips = [c for c in run.call_args_list if c.args[0][1:4] == ["-m", "pip", "install"]]
-    assert len(pips) == 2
+    assert len(pips) == 1  # the second synth copies the layer built by the first (same inputs, same hash)
     assert "aws-lambda-powertools==3.37.0" in pips[0].args[0]
     assert "twilio==9.13.0" not in pips[0].args[0]  # only the selected distribution
     staged = {path.split("/", 1)[1] for path in first}
