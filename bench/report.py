@@ -106,10 +106,14 @@ def summary(results: dict[str, Any]) -> str:
 
 def _warm_turns(turns: dict[str, Any] | None) -> list[str]:
     """Our own time per warm turn (AWS calls answered by a stub) beside the same turns against moto."""
-    lines = ["**Our own overhead per warm turn** (bench.turns: each turn timed against moto, then replayed with "
-             "its AWS calls answered by a stub with moto's own responses; `define` makes no call: the control)"]
+    lines = ["**Our own overhead per warm turn** (`python -m bench.turns`)"]
     if not turns:
         return [*lines, "", NOT_MEASURED]
+    lines += ["", f"At least {turns['turns']:,} warm turns per handler, driven end to end on the local runtime, each "
+                  "timed against moto and replayed with its AWS calls answered by a stub that gives moto's own "
+                  "responses (the replay must make the same calls and end the same way). *Ours* is the stubbed "
+                  "turn: our code plus botocore building each request. `define` and most `capture` turns make no "
+                  "AWS call, so their ratio of about 1 is the method's control."]
     lines += ["", f"| handler | warm turns | AWS calls per turn | ours p50 (ms) | ours p99 (ms) | moto {TIMES} ours, "
                   f"p50 | moto {TIMES} ours, p99 |", "|---|---:|---:|---:|---:|---:|---:|"]
     for name, row in turns["handlers"].items():

@@ -30,6 +30,7 @@ import copy
 import importlib
 import json
 import os
+import random
 import statistics
 import sys
 import time
@@ -55,6 +56,7 @@ HANDLERS: dict[str, str] = {
 FORWARDED: tuple[tuple[str, str, str], ...] = (
     ("lambdas.secure_input.identity", "_send", "sts:GetCallerIdentity (forwarded)"),
 )
+TRIM_EVERY = 10  # rounds between emptying moto's tables (see _trim_tables)
 LINK_BODY = {"fullName": "Jamie Example", "relationship": "spouse", "dateOfBirth": "1990-04-01"}
 
 
@@ -120,6 +122,7 @@ class Recorder:
         self.stubbed: dict[str, list[int]] = defaultdict(list)  # ns per stubbed replay of a warm turn
         self.failures: list[str] = []
         self.warmup = warmup  # turns per handler before any is replayed or counted
+        self._order = random.Random(20261204)  # which side of a real turn its stubbed twin runs on
 
     # -- wiring --------------------------------------------------------------------------------------
     def install(self) -> None:
@@ -149,10 +152,11 @@ class Recorder:
 
         def turn(event: Any, context: Any) -> Any:
             recorded = self.turns[name]
-            # The previous turn, stubbed, in the same place in the workload: before this turn on even turns and
-            # after it on odd ones, so neither side always finds the caches warmed by the other.
+            # The previous turn, stubbed, in the same place in the workload: before or after this turn at random
+            # (seeded), so neither side always finds the caches warmed by the other. Not by parity: a workload
+            # that calls a handler an even number of times per round would pair each kind of turn with one side.
             previous = recorded[-1] if len(recorded) > self.warmup else None
-            stub_first = len(recorded) % 2 == 0
+            stub_first = self._order.random() < 0.5
             if previous is not None and stub_first:
                 self.replay(previous)
             copied = copy.deepcopy(event)
@@ -305,6 +309,27 @@ WORKLOADS: tuple[tuple[Callable[[Any], None], tuple[str, ...]], ...] = (
 )
 
 
+def _trim_tables() -> None:
+    """Empty every DynamoDB table of the runtime's moto (the harness's own client, not the handlers').
+
+    moto copies a whole table for every TransactWriteItems (to roll back), so its latency grows with the
+    table: by the 250th sign-in one call took 1.6 s, and at 2 s the SDK's read timeout retries a write that
+    already happened. Every table only holds what the rounds wrote (each round makes its own identities), so
+    emptying them between rounds keeps moto's cost per call what it is on a small table.
+    """
+    import boto3
+
+    dynamodb = boto3.client("dynamodb")
+    for table in dynamodb.list_tables()["TableNames"]:
+        keys = [k["AttributeName"] for k in dynamodb.describe_table(TableName=table)["Table"]["KeySchema"]]
+        names = {f"#k{i}": key for i, key in enumerate(keys)}
+        scan = dynamodb.get_paginator("scan").paginate(TableName=table, ProjectionExpression=", ".join(names),
+                                                       ExpressionAttributeNames=names)
+        for page in scan:
+            for item in page["Items"]:
+                dynamodb.delete_item(TableName=table, Key=item)
+
+
 @contextmanager
 def _quiet() -> Iterator[None]:
     """The handlers' log lines go to /dev/null (still formatted and written, as in Lambda)."""
@@ -342,6 +367,8 @@ def measure(turns: int, warmup: int) -> dict[str, Any]:
             while min(len(recorder.turns[name]) for name in handlers) < warmup + turns:
                 workload(world)
                 rounds += 1
+                if rounds % TRIM_EVERY == 0:
+                    _trim_tables()
             for name in handlers:
                 results[name] = {"rounds": rounds}
                 recorder.replay(recorder.turns[name][-1])  # the last turn has no next one to replay it
