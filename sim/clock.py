@@ -26,8 +26,8 @@ class SimClock:
         self._offset += seconds
 
     def install(self) -> None:
-        """Make every Lambda in this process read this clock."""
-        lambda_clock.set_source(self.now)
+        """Make every Lambda in this process read this clock, and sleep on it (a backoff advances it)."""
+        lambda_clock.set_source(self.now, sleep=self.advance)
 
     @staticmethod
     def uninstall() -> None:

@@ -6,8 +6,8 @@ https://docs.aws.amazon.com/lambda/latest/dg/python-context.html
 from __future__ import annotations
 
 import uuid
-from time import monotonic
 
+from lambdas.common.core import clock
 from sim.aws import ACCOUNT_ID, REGION
 
 
@@ -15,7 +15,8 @@ class FakeLambdaContext:
     """``function_name``, ARN, request id, log names, memory, and the time left before ``timeout_seconds``.
 
     Each caller passes the budget its service gives: Cognito triggers 5 s, a Connect flow's
-    ``InvocationTimeLimitSeconds`` (at most 8 s), Lex code hooks 30 s.
+    ``InvocationTimeLimitSeconds`` (at most 8 s), Lex code hooks 30 s. Time is the Lambdas' clock, so a backoff
+    that sleeps in simulated time spends the budget as a real one would.
     """
 
     def __init__(self, function: str, *, timeout_seconds: float, memory_mb: int = 256) -> None:
@@ -29,8 +30,8 @@ class FakeLambdaContext:
         self.aws_request_id = str(uuid.uuid4())
         self.log_group_name = f"/aws/lambda/{name}"
         self.log_stream_name = "local"
-        self._deadline = monotonic() + timeout_seconds
+        self._deadline = clock.now() + timeout_seconds
 
     def get_remaining_time_in_millis(self) -> int:
         """Milliseconds left before the invoking service gives up."""
-        return max(0, int((self._deadline - monotonic()) * 1000))
+        return max(0, int((self._deadline - clock.now()) * 1000))

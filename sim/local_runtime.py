@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.aws.atomic import atomic_dynamodb
+from sim.aws.clients import client
 from sim.aws.connect_api import ConnectApiServer, ConnectQuotas, ConnectState, OutboundCall
 from sim.aws.embedded import EmbeddedAws
 from sim.aws.resources import PROMPT_FUNCTION_ARN, DemoUser, Resources, create_resources, seed_user
@@ -178,14 +179,12 @@ class LocalRuntime:
     @functools.cached_property
     def _cognito(self) -> CustomAuthDriver:
         """The one Cognito (sessions live in it) over this runtime's user pool and trigger handlers."""
-        import boto3
-
         from lambdas.voice_otp.create import handler as create
         from lambdas.voice_otp.define import handler as define
         from lambdas.voice_otp.verify import handler as verify
 
         return CustomAuthDriver(
-            idp=boto3.session.Session().client("cognito-idp"),
+            idp=client("cognito-idp"),
             users=MotoUserPool(self.resources.user_pool_id),
             user_pool_id=self.resources.user_pool_id,
             client_id=self.resources.client_id,

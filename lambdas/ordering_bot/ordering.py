@@ -13,11 +13,11 @@ number, a pause in place of the SMS, and the same words, so answers cannot tell 
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
+from lambdas.common.core import clock
 from lambdas.common.core.logging import get_logger
 from lambdas.common.delivery.errors import DeliveryError
 from lambdas.common.delivery.protocol import SmsSender
@@ -98,7 +98,7 @@ class OrderingBot:
         sender: Callable[[], SmsSender],
         pins: Callable[[], Pins],
         code_ttl_seconds: int,
-        pause: Callable[[float], None] = time.sleep,
+        pause: Callable[[float], None] = clock.sleep,
         latency: DeliveryLatency | None = None,
     ) -> None:
         self._store = store
@@ -224,7 +224,7 @@ class OrderingBot:
         if customer.phone is None:
             self._pause(self._latency.value)
             return _Issued(issued.challenge_id)
-        started = time.monotonic()
+        started = clock.now()  # the clock backoffs sleep on: a simulated wait counts too
         try:
             self._sender().send_sms(customer.phone, messages.sms.format(code=issued.code, minutes=self._minutes))
         except DeliveryError as exc:
@@ -233,7 +233,7 @@ class OrderingBot:
             refunded = self._store.refund(issued)
             logger.error("sms failed", extra={"reason": exc.reason, "refunded": refunded})
             return _Issued(issued.challenge_id)
-        self._latency.observe(time.monotonic() - started)
+        self._latency.observe(clock.now() - started)
         logger.info("code sent")
         return _Issued(issued.challenge_id)
 

@@ -48,9 +48,9 @@ class Resources:
 
 
 def _client(service: str) -> Any:
-    import boto3
+    from sim.aws.clients import client
 
-    return boto3.session.Session().client(service)
+    return client(service)
 
 
 def create_resources(*, passwordless: bool = False, otp: dict[str, int] | None = None) -> Resources:

@@ -33,9 +33,9 @@ class SecureInputResources:
 
 
 def _client(service: str) -> Any:
-    import boto3
+    from sim.aws.clients import client
 
-    return boto3.session.Session().client(service)
+    return client(service)
 
 
 def create_secure_input_resources(*, sts_endpoint: str) -> SecureInputResources:

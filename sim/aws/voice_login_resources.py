@@ -61,10 +61,9 @@ class VoiceLoginResources:
 
 
 def _client(service: str) -> Any:
-    """The Lambda code's cached client (one boto3 session: creating one per call costs ~0.2 s each)."""
-    from lambdas.common.core import aws
+    from sim.aws.clients import client
 
-    return aws.client(service)
+    return client(service)
 
 
 def _table(ddb: Any, shape: TableShape, name: str, *, ttl: bool = True) -> str:

@@ -44,9 +44,9 @@ class OrderingResources:
 
 
 def _client(service: str) -> Any:
-    import boto3
+    from sim.aws.clients import client
 
-    return boto3.session.Session().client(service)
+    return client(service)
 
 
 def create_ordering_resources() -> OrderingResources:

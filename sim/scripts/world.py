@@ -271,12 +271,11 @@ class World:
         """``code`` as the ordering chat page sends it: KMS-encrypted for this chat session, base64."""
         import base64
 
-        import boto3
-
         from lambdas.ordering_bot.pin import encryption_context
+        from sim.aws.clients import client
 
         key = self.runtime().ordering.pin_key_arn
-        blob = boto3.session.Session().client("kms").encrypt(
+        blob = client("kms").encrypt(
             KeyId=key, Plaintext=code.encode(), EncryptionContext=encryption_context(self.contact_id),
         )["CiphertextBlob"]
         return base64.b64encode(blob).decode()

@@ -8,13 +8,12 @@ Lambda (``lambdas.voice_otp.prompt``) that decrypts a copy sealed for that one c
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lambdas.common.core import aws
+from lambdas.common.core import aws, clock
 from lambdas.common.core.config import cached, load, setting
 from lambdas.common.core.phone import validate_e164
 from lambdas.common.delivery.errors import DeliveryError
@@ -76,7 +75,7 @@ class VoiceCallSender:
         max_attempts: int = 3,
         base_delay: float = 0.1,
         max_delay: float = 0.8,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = clock.sleep,
     ) -> None:
         validate_e164(settings.source_phone_number)
         self._settings = settings
