@@ -14,8 +14,10 @@ from typing import Any
 
 _VARIABLES = ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
               "AWS_SESSION_TOKEN", "AWS_PROFILE")
+_IDENTITY = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE")
 _lock = threading.Lock()
 _clients: dict[tuple[str | None, ...], Any] = {}
+_sessions: dict[tuple[str | None, ...], Any] = {}  # a session resolves its credentials once: one per identity
 
 
 def client(service: str) -> Any:
@@ -29,5 +31,9 @@ def client(service: str) -> Any:
         if made is None:
             if len(_clients) > 64:  # earlier runtimes' endpoints are gone for good
                 _clients.clear()
-            made = _clients[key] = boto3.session.Session().client(service)
+            identity = tuple(os.environ.get(name) for name in _IDENTITY)
+            session = _sessions.get(identity)
+            if session is None:
+                session = _sessions[identity] = boto3.session.Session()
+            made = _clients[key] = session.client(service)
     return made
