@@ -49,7 +49,7 @@ browser:              ## Debian's Chromium for the browser tests (apt-get, as ro
 test: venv browser node-check ## unit, integration (moto), end-to-end and browser tests, in parallel (pytest-xdist)
 	$(BIN)/python -m pytest -q $(XDIST)
 
-test-time: venv       ## the wall time of `make test` (the goal is 90 s on 2 cores; ~9 min today, see README Benchmarks)
+test-time: venv       ## the wall time of `make test` (the goal is 90 s on 2 cores; ~2 min today, see README Benchmarks)
 	@start=$$(date +%s); $(BIN)/python -m pytest -q $(XDIST) >/dev/null; status=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s wall on $$(nproc) core(s)"; exit $$status
 

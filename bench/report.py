@@ -100,7 +100,8 @@ def summary(results: dict[str, Any]) -> str:
     wall = results.get("wall_times")
     parts += ["", "**Wall time** on this machine", ""]
     parts.append(f"`make test` {wall['make_test']['seconds']:g} s and `make demo` {wall['make_demo']['seconds']:g} s "
-                 f"on {wall['cores']} cores." if wall else NOT_MEASURED)
+                 f"on {wall['cores']} cores, in a checkout whose virtualenv is built (a fresh clone adds its "
+                 "bootstrap, about a minute)." if wall else NOT_MEASURED)
     return "\n".join(parts)
 
 
