@@ -162,14 +162,7 @@ class Recorder:
             copied = copy.deepcopy(event)
             calls: list[Call] = []
             self._calls, now = calls, clock.now()
-            error: BaseException | None = None
-            result: Any = None
-            start = time.perf_counter_ns()
-            try:
-                result = handler(event, context)
-            except BaseException as exc:
-                error = exc
-            elapsed = time.perf_counter_ns() - start
+            result, error, elapsed = _run(handler, event, context)
             self._calls = None
             recorded.append(Turn(name, copied, now, calls, outcome(result, error), elapsed))
             if previous is not None and not stub_first:
@@ -236,25 +229,30 @@ class Recorder:
         event = copy.deepcopy(turn.event)
         answers = deque(copy.deepcopy(turn.calls))  # copies made before the clock starts
         context = FakeLambdaContext(turn.handler, timeout_seconds=8)
-        source = clock._source
-        clock.set_source(lambda: turn.now)
+        source, sleep = clock._source, clock._sleep
+        clock.set_source(lambda: turn.now, sleep=sleep)  # the turn's instant; a backoff sleeps as it did
         self._replay, self.diverged = answers, None
-        error: BaseException | None = None
-        result: Any = None
-        start = time.perf_counter_ns()
-        try:
-            result = handler(event, context)
-        except BaseException as exc:
-            error = exc
-        elapsed = time.perf_counter_ns() - start
+        result, error, elapsed = _run(handler, event, context)
         self._replay = None
-        clock.set_source(source)
+        clock.set_source(source, sleep=sleep)
         ended = outcome(result, error)
         if self.diverged or answers or ended != turn.outcome:
             why = self.diverged or (f"{len(answers)} recorded call(s) never asked for" if answers
                                     else f"ended {ended}, recorded {turn.outcome}")
             self.failures.append(f"{turn.handler}: the stubbed replay took another path: {why}")
         self.stubbed[turn.handler].append(elapsed)
+
+
+def _run(handler: Callable[[Any, Any], Any], event: Any, context: Any) -> tuple[Any, BaseException | None, int]:
+    """``handler(event, context)``: its result or what it raised, and the nanoseconds it took."""
+    result: Any = None
+    error: BaseException | None = None
+    start = time.perf_counter_ns()
+    try:
+        result = handler(event, context)
+    except BaseException as exc:
+        error = exc
+    return result, error, time.perf_counter_ns() - start
 
 
 # -- workloads: one round of each capability, fresh identities each time ---------------------------------

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from bench.turns import Call, Recorder, outcome
+from bench.turns import Call, Recorder, Turn, outcome
 from lambdas.common.core import aws
 
 TABLE = "bench-turns"
@@ -56,31 +56,31 @@ def test_each_warm_turn_is_replayed_once_from_its_recorded_answers(recorder: Rec
     assert len(recorder.stubbed["fake"]) == 2
 
 
-def test_a_replay_that_asks_for_another_call_is_a_failure(recorder: Recorder) -> None:
-    _invoke("known")
-    turn = recorder.turns["fake"][0]
+def _ask_for_another_call(turn: Turn) -> None:
     turn.calls = [Call("dynamodb:PutItem", answer={})]
-    recorder.replay(turn)
-    assert len(recorder.failures) == 1
-    assert "asked for dynamodb:GetItem where the turn asked for dynamodb:PutItem" in recorder.failures[0]
 
 
-def test_a_replay_that_ends_elsewhere_is_a_failure(recorder: Recorder) -> None:
-    _invoke("known")
-    turn = recorder.turns["fake"][0]
-    turn.calls[0].answer = {}  # the recorded answer now holds no item: the handler answers 404
-    recorder.replay(turn)
-    assert len(recorder.failures) == 1
-    assert 'ended {"status": 404}, recorded {"status": 200}' in recorder.failures[0]
+def _answer_without_the_item(turn: Turn) -> None:
+    turn.calls[0].answer = {}  # the handler now answers 404
 
 
-def test_a_replay_that_leaves_recorded_calls_unasked_is_a_failure(recorder: Recorder) -> None:
-    _invoke("known")
-    turn = recorder.turns["fake"][0]
+def _record_one_call_more(turn: Turn) -> None:
     turn.calls.append(Call("kms:Sign", answer={}))
+
+
+@pytest.mark.parametrize(("edit", "reason"), [
+    (_ask_for_another_call, "asked for dynamodb:GetItem where the turn asked for dynamodb:PutItem"),
+    (_answer_without_the_item, 'ended {"status": 404}, recorded {"status": 200}'),
+    (_record_one_call_more, "1 recorded call(s) never asked for"),
+], ids=["another-call", "another-end", "a-call-left-over"])
+def test_a_replay_that_takes_another_path_is_a_failure(recorder: Recorder, edit: Callable[[Turn], None],
+                                                       reason: str) -> None:
+    _invoke("known")
+    turn = recorder.turns["fake"][0]
+    edit(turn)
     recorder.replay(turn)
     assert len(recorder.failures) == 1
-    assert "1 recorded call(s) never asked for" in recorder.failures[0]
+    assert reason in recorder.failures[0]
 
 
 @pytest.mark.parametrize(("result", "error", "expected"), [
