@@ -16,6 +16,8 @@ SYNTH_CONTEXT ?= -c connectInstanceArn=arn:aws:connect:us-east-1:123456789012:in
                  -c connectSourcePhoneNumber=+15555550100
 
 NODE_MIN_MAJOR := 22
+# pip-audit reads PyPI's JSON API per pinned version; a registry mirror may serve only the unversioned pages.
+VULNERABILITY_PROBE := https://pypi.org/pypi/aws-lambda-powertools/$(shell sed -n 's/^aws-lambda-powertools==\([^ ]*\).*/\1/p' lambdas/requirements.txt)/json
 # pytest-xdist: one worker per core; a test file stays on one worker, so each synth fixture runs once.
 XDIST := -n auto --dist loadfile
 
@@ -53,9 +55,12 @@ test-time: venv       ## the wall time of `make test` (the goal is 90 s on 2 cor
 	@start=$$(date +%s); $(BIN)/python -m pytest -q $(XDIST) >/dev/null; status=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s wall on $$(nproc) core(s)"; exit $$status
 
-lint: venv            ## ruff + mypy over lambdas/, stacks/, sim/
+lint: venv            ## ruff + mypy, then pip-audit of the Lambda requirements where PyPI's vulnerability data is reachable
 	$(BIN)/ruff check lambdas stacks sim tools tests web app.py
 	$(BIN)/mypy
+	@if $(BIN)/python -c 'import urllib.request; urllib.request.urlopen("$(VULNERABILITY_PROBE)", timeout=10)' 2>/dev/null; \
+	then $(MAKE) --no-print-directory audit; \
+	else echo "lint: pip-audit NOT run: PyPI's vulnerability data ($(VULNERABILITY_PROBE)) is unreachable from here; run 'make audit' where it is" >&2; fi
 
 # Lambda layer wheels (manylinux, arm64, CPython 3.12), cached so later synths work offline.
 $(WHEELS)/.stamp: lambdas/requirements.txt | venv
