@@ -247,7 +247,11 @@ class LayerBundling:
             if not cached.is_dir():
                 building = self.cache_dir / f"{cached.name}.building"
                 shutil.rmtree(building, ignore_errors=True)
-                self._build(building)
+                try:
+                    self._build(building)
+                except BaseException:
+                    shutil.rmtree(building, ignore_errors=True)
+                    raise
                 building.rename(cached)  # whole or absent: a failed build leaves nothing under the hash
         shutil.copytree(cached, output_dir, dirs_exist_ok=True)
         return True
