@@ -52,6 +52,17 @@ def faster_moto() -> None:
     share_service_models()
     reuse_moto_user_pool_key()
     reuse_moto_symmetric_key_pair()
+    list_moto_modules_once()
+
+
+def list_moto_modules_once() -> None:
+    """moto's server lists (and stats) every directory of its own package for each request it routes; the
+    package does not change while it runs."""
+    from moto import backends
+
+    if not isinstance(backends.list_of_moto_modules(), tuple):
+        modules = tuple(backends.list_of_moto_modules())
+        setattr(backends, "list_of_moto_modules", lambda: modules)  # noqa: B010 - the name moto's router calls
 
 
 def reuse_moto_symmetric_key_pair() -> None:
