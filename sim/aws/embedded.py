@@ -50,6 +50,7 @@ def share_service_models() -> None:
 def faster_moto() -> None:
     """What a process running many local runtimes or moto tests repeats for nothing, done once (idempotent)."""
     share_service_models()
+    faster_botocore_sessions()
     reuse_moto_user_pool_key()
     reuse_moto_symmetric_key_pair()
     list_moto_modules_once()
@@ -63,6 +64,44 @@ def list_moto_modules_once() -> None:
     if not isinstance(backends.list_of_moto_modules(), tuple):
         modules = tuple(backends.list_of_moto_modules())
         setattr(backends, "list_of_moto_modules", lambda: modules)  # noqa: B010 - the name moto's router calls
+
+
+def faster_botocore_sessions() -> None:
+    """A new botocore session registers ~1,800 handlers, and for each one works out its event's aliased name
+    and checks with ``inspect`` that it accepts ``**kwargs``: the same answers for the same names and functions
+    every time, and most of a session's start-up. Remember them across sessions (the aliases only while they
+    are botocore's own; a bound method by its function; any other callable is still inspected every time)."""
+    import types
+    import weakref
+
+    import botocore.hooks
+
+    check = botocore.hooks.accepts_kwargs
+    if getattr(check, "remembered", False):
+        return
+    known: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+
+    def remembered(func: Any) -> Any:
+        target = func.__func__ if isinstance(func, types.MethodType) else func
+        if not isinstance(target, types.FunctionType):
+            return check(func)
+        if target not in known:
+            known[target] = check(func)
+        return known[target]
+
+    remembered.remembered = True  # type: ignore[attr-defined]
+    setattr(botocore.hooks, "accepts_kwargs", remembered)  # noqa: B010 - the name botocore's hooks call
+
+    aliaser = botocore.hooks.EventAliaser
+    init = aliaser.__init__
+    aliased: dict[str, str] = {}
+
+    def sharing(self: Any, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        if self._event_aliases == botocore.hooks.EVENT_ALIASES:  # a client's emitter holds a copy
+            self._alias_name_cache = aliased  # a pure function of the name while the aliases are the defaults
+
+    aliaser.__init__ = sharing
 
 
 def reuse_moto_symmetric_key_pair() -> None:
