@@ -9,13 +9,13 @@ import secrets
 import string
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
 
 from lambdas.common.core.tables import create_table_kwargs
 from lambdas.common.otp.policy import OtpPolicy
 from lambdas.common.otp.table import OTP_TABLE
 from lambdas.voice_otp.app_client import ALLOWED_AUTH_FLOWS, auth_session_validity_minutes
 from sim.aws import ACCOUNT_ID, REGION
+from sim.aws.clients import client
 
 SOURCE_NUMBER = "+15550100999"  # the contact centre's caller ID (555-01xx numbers are fictional)
 PROMPT_FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:sim-voice-otp-prompt"
@@ -47,16 +47,10 @@ class Resources:
     function_env: dict[str, str] = field(default_factory=dict)
 
 
-def _client(service: str) -> Any:
-    from sim.aws.clients import client
-
-    return client(service)
-
-
 def create_resources(*, passwordless: bool = False, otp: dict[str, int] | None = None) -> Resources:
     """Create the OTP table, KMS key, HMAC secret, user pool + client, and the Connect instance."""
     suffix = uuid.uuid4().hex[:8]
-    ddb, kms, sm, idp, connect = (_client(s) for s in ("dynamodb", "kms", "secretsmanager", "cognito-idp", "connect"))
+    ddb, kms, sm, idp, connect = (client(s) for s in ("dynamodb", "kms", "secretsmanager", "cognito-idp", "connect"))
 
     table_name = f"sim-otp-{suffix}"
     ddb.create_table(**create_table_kwargs(OTP_TABLE, table_name))
@@ -111,7 +105,7 @@ def create_resources(*, passwordless: bool = False, otp: dict[str, int] | None =
 
 def seed_user(resources: Resources, user: DemoUser, *, verified: bool = True) -> None:
     """Create a confirmed user with a permanent password and a (verified) phone number."""
-    idp = _client("cognito-idp")
+    idp = client("cognito-idp")
     idp.admin_create_user(
         UserPoolId=resources.user_pool_id,
         Username=user.username,

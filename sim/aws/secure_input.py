@@ -13,6 +13,7 @@ from typing import Any
 
 from lambdas.secure_input.audit import create_table_kwargs
 from sim.aws import ACCOUNT_ID, REGION
+from sim.aws.clients import client
 
 BOT_ALIAS_ARN = f"arn:aws:lex:{REGION}:{ACCOUNT_ID}:bot-alias/SECUREINPT/LOCALALIAS"
 CAPTURE_FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:sim-secure-input-capture"
@@ -32,16 +33,10 @@ class SecureInputResources:
     function_env: dict[str, str] = field(default_factory=dict)
 
 
-def _client(service: str) -> Any:
-    from sim.aws.clients import client
-
-    return client(service)
-
-
 def create_secure_input_resources(*, sts_endpoint: str) -> SecureInputResources:
     """Create the key, the audit table and the operator role; ``sts_endpoint`` verifies operators' proofs."""
     suffix = uuid.uuid4().hex[:8]
-    kms, ddb, iam = (_client(s) for s in ("kms", "dynamodb", "iam"))
+    kms, ddb, iam = (client(s) for s in ("kms", "dynamodb", "iam"))
     key_id = kms.create_key(Description="sim secure-input key")["KeyMetadata"]["Arn"]
     kms.enable_key_rotation(KeyId=key_id)
     table = f"sim-secure-input-audit-{suffix}"

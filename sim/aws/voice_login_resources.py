@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from lambdas.common.core.tables import TableShape, create_table_kwargs
 from lambdas.common.otp.table import OTP_TABLE
 from lambdas.voice_login.tables import ACCOUNTS_TABLE, GRANTS_TABLE, SESSIONS_TABLE
+from sim.aws.clients import client
 
 # Where the link opens when nothing serves the page (functions called directly, as unit tests do). The local
 # runtime serves web/voice_login on an ephemeral loopback port and passes that page's URL instead.
@@ -60,12 +61,6 @@ class VoiceLoginResources:
     function_env: dict[str, str] = field(default_factory=dict)
 
 
-def _client(service: str) -> Any:
-    from sim.aws.clients import client
-
-    return client(service)
-
-
 def _table(ddb: Any, shape: TableShape, name: str, *, ttl: bool = True) -> str:
     ddb.create_table(**create_table_kwargs(shape, name))
     if ttl:
@@ -88,22 +83,22 @@ def create_voice_login_resources(
     there, customer ids here). Deployed, each stack has its own.
     """
     suffix = uuid.uuid4().hex[:8]
-    ddb, kms, sm, idp = (_client(s) for s in ("dynamodb", "kms", "secretsmanager", "cognito-idp"))
+    ddb, kms, sm, idp = (client(s) for s in ("dynamodb", "kms", "secretsmanager", "cognito-idp"))
     pool_id = idp.create_user_pool(PoolName=f"sim-phone-banking-{suffix}",
                                    Policies={"PasswordPolicy": PIN_POLICY})["UserPool"]["Id"]
-    client = idp.create_user_pool_client(
+    app_client = idp.create_user_pool_client(
         UserPoolId=pool_id, ClientName="phone-banking-fulfillment", GenerateSecret=True,
         ExplicitAuthFlows=list(PHONE_BANKING_AUTH_FLOWS), PreventUserExistenceErrors="ENABLED",
     )["UserPoolClient"]
     client_secret_arn = sm.create_secret(Name=f"sim-phone-banking-client-{suffix}",
-                                         SecretString=json.dumps({"clientSecret": client["ClientSecret"]}))["ARN"]
+                                         SecretString=json.dumps({"clientSecret": app_client["ClientSecret"]}))["ARN"]
     alphabet = string.ascii_letters + string.digits
     hmac_arn = hmac_secret_arn or sm.create_secret(
         Name=f"sim-voice-login-hmac-{suffix}", SecretString="".join(secrets.choice(alphabet) for _ in range(64)))["ARN"]
     key_id = kms.create_key(Description="sim voice-login grant signing key", KeyUsage="SIGN_VERIFY",
                             KeySpec="ECC_NIST_P256")["KeyMetadata"]["Arn"]
     resources = VoiceLoginResources(
-        user_pool_id=pool_id, client_id=client["ClientId"], client_secret=client["ClientSecret"],
+        user_pool_id=pool_id, client_id=app_client["ClientId"], client_secret=app_client["ClientSecret"],
         signing_key_id=key_id,
         accounts_table=_table(ddb, ACCOUNTS_TABLE, f"sim-accounts-{suffix}", ttl=False),
         grants_table=_table(ddb, GRANTS_TABLE, f"sim-grants-{suffix}"),
@@ -111,7 +106,7 @@ def create_voice_login_resources(
         otp_table=otp_table or _table(ddb, OTP_TABLE, f"sim-voice-login-otp-{suffix}"),
     )
     resources.function_env = {
-        "PHONE_BANKING_CLIENT_ID": client["ClientId"],
+        "PHONE_BANKING_CLIENT_ID": app_client["ClientId"],
         "PHONE_BANKING_CLIENT_SECRET_ARN": client_secret_arn,
         "SESSIONS_TABLE_NAME": resources.sessions_table,
         "ACCOUNTS_TABLE_NAME": resources.accounts_table,
@@ -139,12 +134,12 @@ PAGE_ORIGIN = page_origin(PAGE_URL)
 
 def seed_customer(resources: VoiceLoginResources, customer: Customer) -> None:
     """A confirmed phone-banking user (PIN as permanent password) and their account record."""
-    idp = _client("cognito-idp")
+    idp = client("cognito-idp")
     idp.admin_create_user(UserPoolId=resources.user_pool_id, Username=customer.customer_id,
                           MessageAction="SUPPRESS")
     idp.admin_set_user_password(UserPoolId=resources.user_pool_id, Username=customer.customer_id,
                                 Password=customer.pin, Permanent=True)
-    _client("dynamodb").put_item(TableName=resources.accounts_table, Item={
+    client("dynamodb").put_item(TableName=resources.accounts_table, Item={
         ACCOUNTS_TABLE.partition_key: {"S": customer.customer_id},
         "name": {"S": customer.name},
         "phone_number": {"S": customer.phone_number},

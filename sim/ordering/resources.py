@@ -10,11 +10,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from lambdas.common.core.tables import create_table_kwargs
 from lambdas.ordering_bot.directory import DIRECTORY_TABLE, PHONE_ATTRIBUTE
 from sim.aws import ACCOUNT_ID, REGION
+from sim.aws.clients import client
 
 REPO = Path(__file__).resolve().parents[2]
 BOT_FILE = REPO / "bots" / "ordering_bot.json"
@@ -43,21 +43,15 @@ class OrderingResources:
     function_env: dict[str, str] = field(default_factory=dict)
 
 
-def _client(service: str) -> Any:
-    from sim.aws.clients import client
-
-    return client(service)
-
-
 def create_ordering_resources() -> OrderingResources:
     """The phone directory table, the PIN key (rotation on) and the identity pool (unauthenticated allowed)."""
     suffix = uuid.uuid4().hex[:8]
     directory = f"sim-phone-directory-{suffix}"
-    _client("dynamodb").create_table(**create_table_kwargs(DIRECTORY_TABLE, directory))
-    kms = _client("kms")
+    client("dynamodb").create_table(**create_table_kwargs(DIRECTORY_TABLE, directory))
+    kms = client("kms")
     key = kms.create_key(Description="sim ordering bot PIN key (the page encrypts, the hook decrypts)")["KeyMetadata"]
     kms.enable_key_rotation(KeyId=key["KeyId"])
-    pool = _client("cognito-identity").create_identity_pool(
+    pool = client("cognito-identity").create_identity_pool(
         IdentityPoolName=f"sim_ordering_chat_{suffix}", AllowUnauthenticatedIdentities=True,
     )["IdentityPoolId"]
     return OrderingResources(
@@ -72,7 +66,7 @@ def create_ordering_resources() -> OrderingResources:
 
 def seed_customer(resources: OrderingResources, customer: DemoCustomer) -> None:
     """Register ``customer``'s phone under their e-mail address."""
-    _client("dynamodb").put_item(
+    client("dynamodb").put_item(
         TableName=resources.directory_table,
         Item={DIRECTORY_TABLE.partition_key: {"S": customer.email.lower()},
               PHONE_ATTRIBUTE: {"S": customer.phone_number}},
