@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from lambdas.common.core.phone import E164
-from sim.aws import POLL_SECONDS
+from sim.aws import POLL_SECONDS, stop_serving
 
 _MAX_ATTRIBUTES_BYTES = 32 * 1024  # Connect's documented limit on the Attributes map
 # Connect's default quotas (Amazon Connect Administrator Guide, "Amazon Connect service quotas"): the
@@ -192,5 +192,4 @@ class ConnectApiServer:
 
     def stop(self) -> None:
         """Stop serving and release the port."""
-        self._server.shutdown()
-        self._server.server_close()
+        stop_serving(self._server)

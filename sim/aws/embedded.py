@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from sim.aws import ACCOUNT_ID, POLL_SECONDS, REGION
+from sim.aws import ACCOUNT_ID, POLL_SECONDS, REGION, stop_serving
 
 _LOADERS: dict[str | None, Any] = {}
 
@@ -235,8 +235,7 @@ class EmbeddedAws:
         """Stop moto and restore the environment."""
         _IN_PROCESS.discard(self.endpoint)
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            stop_serving(self._server)
             assert self._thread is not None
             self._thread.join()
             self._server = None

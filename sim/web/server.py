@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from urllib.parse import unquote, urlsplit
 
 from lambdas.common.core import clock as lambda_clock
-from sim.aws import POLL_SECONDS
+from sim.aws import POLL_SECONDS, stop_serving
 from sim.web.http_api import MAX_BODY_BYTES, Cors, Handler, HttpApi, HttpRequest, HttpResponse, gateway_error
 from web import security_headers
 from web.shipping import excluded
@@ -86,8 +86,7 @@ class LocalWebServer:
         """Stop serving and release the port (idempotent)."""
         server, thread, self._server, self._thread = self._server, self._thread, None, None
         if server is not None:
-            server.shutdown()
-            server.server_close()
+            stop_serving(server)
         if thread is not None:
             thread.join(timeout=5)
 

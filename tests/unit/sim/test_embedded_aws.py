@@ -94,3 +94,21 @@ def test_the_tables_made_while_it_ran_go_when_it_stops_and_no_others() -> None:
         finally:
             aws.stop()
         assert boto3.client("dynamodb").list_tables()["TableNames"] == ["made-before"]
+
+
+def test_stop_serving_wakes_a_loop_that_would_never_look_by_itself() -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from sim.aws import stop_serving
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    port = server.server_address[1]
+    loop = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": None}, daemon=True)
+    loop.start()
+    stopper = threading.Thread(target=stop_serving, args=(server,), daemon=True)
+    stopper.start()
+    stopper.join(timeout=30)  # a guard against hanging the suite, not a speed check
+    assert not stopper.is_alive() and not loop.is_alive()
+    with socket.socket() as again:  # the port is released
+        again.bind(("127.0.0.1", port))
