@@ -174,15 +174,24 @@ def third_party_imports(package_dir: Path) -> list[str]:
     """The absolute imports of prunable packages in the code (any depth: lazy imports count)."""
     found: set[str] = set()
     for source in sorted(package_dir.rglob("*.py")):
-        for node in ast.walk(ast.parse(source.read_bytes(), str(source))):
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
-            else:
-                continue
-            found.update(name for name in names if name.split(".", 1)[0] in PRUNABLE)
+        found.update(_prunable_imports(source.read_bytes(), str(source)))
     return sorted(found)
+
+
+@functools.lru_cache(maxsize=2048)
+def _prunable_imports(code: bytes, filename: str) -> frozenset[str]:
+    """The prunable imports in one module's source. Remembered by content: every layer of a synth (and every
+    synth in one process) asks again for the same files, and parsing them was a third of building the app."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(code, filename)):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+        else:
+            continue
+        found.update(name for name in names if name.split(".", 1)[0] in PRUNABLE)
+    return frozenset(found)
 
 
 def prune_unimported(site: Path, package_dir: Path) -> list[str]:
