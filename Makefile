@@ -18,7 +18,8 @@ SYNTH_CONTEXT ?= -c connectInstanceArn=arn:aws:connect:us-east-1:123456789012:in
 NODE_MIN_MAJOR := 22
 # pip-audit reads PyPI's JSON API per pinned version; a registry mirror may serve only the unversioned pages.
 VULNERABILITY_PROBE := https://pypi.org/pypi/aws-lambda-powertools/$(shell sed -n 's/^aws-lambda-powertools==\([^ ]*\).*/\1/p' lambdas/requirements.txt)/json
-# pytest-xdist: one worker per core; a test file stays on one worker, so each synth fixture runs once.
+# pytest-xdist: one worker per core; a test file stays on one worker, so each synth fixture runs once, and the
+# files that synthesize share one worker (tests/conftest.py), so only it starts the CDK's jsii kernel.
 XDIST := -n auto --dist loadfile
 
 .PHONY: venv browser wheels demo test test-time node-check lint synth bench audit clean web
@@ -51,7 +52,7 @@ browser:              ## Debian's Chromium for the browser tests (apt-get, as ro
 test: venv browser node-check ## unit, integration (moto), end-to-end and browser tests, in parallel (pytest-xdist)
 	$(BIN)/python -m pytest -q $(XDIST)
 
-test-time: venv       ## the wall time of `make test` (the goal is 90 s on 2 cores; ~2 min today, see README Benchmarks)
+test-time: venv       ## the wall time of `make test` (the goal: under 90 s on 2 cores; see README Benchmarks)
 	@start=$$(date +%s); $(BIN)/python -m pytest -q $(XDIST) >/dev/null; status=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s wall on $$(nproc) core(s)"; exit $$status
 

@@ -27,6 +27,28 @@ def pytest_configure(config: pytest.Config) -> None:
     faster_moto()  # parsed service models, moto's Cognito key and symmetric KMS key pairs: once per worker
 
 
+# Files that synthesize the CDK app. Each xdist worker that synthesizes pays ~6 s once (importing aws_cdk,
+# starting the jsii kernel, Node.js's first pass over aws-cdk-lib); together these files are one unit of work,
+# so one worker pays it and the others run everything else.
+SYNTH_FILES = ("tests/unit/stacks/", "tests/security/test_infrastructure.py")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile`` (what ``make test`` asks for: a file's tests on one worker, for its module fixtures),
+    except that every synth file is in one unit. Any other ``--dist`` is left to xdist."""
+    from xdist.scheduler import LoadFileScheduling
+
+    if config.getoption("dist") != "loadfile":
+        return None
+
+    class SynthFilesTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope: str = super()._split_scope(nodeid)
+            return "synth" if scope.startswith(SYNTH_FILES) else scope
+
+    return SynthFilesTogether(config, log)
+
+
 def load_event(name: str) -> dict[str, Any]:
     """A recorded AWS event from ``tests/events/`` (name with or without ``.json``)."""
     path = EVENTS / (name if name.endswith(".json") else f"{name}.json")
