@@ -172,7 +172,7 @@ class EmbeddedAws:
     """Serves moto on loopback and points this process's AWS SDK at it (restoring the environment on stop).
 
     The HTTP server is for what is outside this process or below botocore (the browser, a forwarded signed
-    request); this process's botocore clients reach the same moto application in-process (``_InProcess``).
+    request); this process's botocore clients reach the same moto application in-process (``send_in_process``).
     """
 
     def __init__(self) -> None:
@@ -248,9 +248,8 @@ class EmbeddedAws:
         self._saved.clear()
 
     def _drop_new_tables(self) -> None:
-        """Delete the DynamoDB tables made while this ran. moto's backends live as long as the process, and moto
-        deep-copies every table of the account on each TransactWriteItems (its rollback copy), so a process
-        running many runtimes would otherwise pay for all of their tables on every transaction."""
+        """Delete the DynamoDB tables made while this ran: moto's backends live as long as the process, so a
+        process running many runtimes (the tests, a bench) would otherwise keep every runtime's tables."""
         backend = _dynamodb()
         for name in set(backend.tables) - self._tables_before:
             backend.delete_table(name)
