@@ -109,6 +109,7 @@ def test_stop_serving_wakes_a_loop_that_would_never_look_by_itself() -> None:
     stopper = threading.Thread(target=stop_serving, args=(server,), daemon=True)
     stopper.start()
     stopper.join(timeout=30)  # a guard against hanging the suite, not a speed check
-    assert not stopper.is_alive() and not loop.is_alive()
+    assert not stopper.is_alive()
+    assert not loop.is_alive()
     with socket.socket() as again:  # the port is released
         again.bind(("127.0.0.1", port))
