@@ -33,6 +33,7 @@ def pytest_configure(config: pytest.Config) -> None:
 SYNTH_FILES = ("tests/unit/stacks/", "tests/security/test_infrastructure.py")
 
 
+@pytest.hookimpl(optionalhook=True)  # without pytest-xdist (-p no:xdist) the hook does not exist
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """``--dist loadfile`` (what ``make test`` asks for: a file's tests on one worker, for its module fixtures),
     except that every synth file is in one unit. Any other ``--dist`` is left to xdist."""

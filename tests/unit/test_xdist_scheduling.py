@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -48,3 +50,12 @@ def test_every_file_that_synthesizes_is_in_the_synth_unit() -> None:
                           if MARKED.search(path.read_text()))
     assert synthesizing
     assert [path for path in synthesizing if not path.startswith(SYNTH_FILES)] == []
+
+
+def test_the_suite_still_runs_without_xdist() -> None:
+    """The scheduler hook is optional: ``pytest -p no:xdist`` must not fail on an unknown hook."""
+    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "-q",
+                             "--collect-only", str(Path(__file__))],
+                            cwd=TESTS.parent, capture_output=True, text=True, check=False, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "test_the_suite_still_runs_without_xdist" in result.stdout
