@@ -135,17 +135,13 @@ class Recorder:
         for module_name, function, operation in FORWARDED:
             module = importlib.import_module(module_name)
             setattr(module, function, self._forwarded(operation, getattr(module, function)))
-        original = aws.client
+        from sim.aws.clients import hooking_each_client
 
-        def hooked(service: str) -> Any:
-            client = original(service)
-            if not getattr(client, "_bench_turns", False):
-                client.meta.events.register("before-call.*.*", self._before_call(service))
-                client.meta.events.register("after-call.*.*", self._after_call(service))
-                client._bench_turns = True
-            return client
+        def record(service: str, client: Any) -> None:
+            client.meta.events.register("before-call.*.*", self._before_call(service))
+            client.meta.events.register("after-call.*.*", self._after_call(service))
 
-        aws.client = hooked  # type: ignore[assignment]
+        aws.client = hooking_each_client(aws.client, record)  # type: ignore[assignment]
 
     def _timed(self, name: str, handler: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
         from lambdas.common.core import clock

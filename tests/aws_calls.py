@@ -11,17 +11,12 @@ import pytest
 def count_aws_calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     """Hook every client ``lambdas.common.core.aws.client`` hands out; keys look like ``kms:Encrypt``."""
     from lambdas.common.core import aws
+    from sim.aws.clients import hooking_each_client
 
     calls: Counter[str] = Counter()
-    original = aws.client
 
-    def counting(service: str) -> Any:
-        client = original(service)
-        if not getattr(client, "_calls_counted", False):
-            client.meta.events.register("before-call.*.*",
-                                        lambda model, **_: calls.update([f"{service}:{model.name}"]))
-            client._calls_counted = True
-        return client
+    def count(service: str, client: Any) -> None:
+        client.meta.events.register("before-call.*.*", lambda model, **_: calls.update([f"{service}:{model.name}"]))
 
-    monkeypatch.setattr(aws, "client", counting)
+    monkeypatch.setattr(aws, "client", hooking_each_client(aws.client, count))
     return calls

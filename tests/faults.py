@@ -43,17 +43,12 @@ class Faults:
 def injected_faults(monkeypatch: pytest.MonkeyPatch) -> Iterator[Faults]:
     """Wrap ``lambdas.common.core.aws.client`` so its clients consult ``Faults`` before every call."""
     from lambdas.common.core import aws
+    from sim.aws.clients import hooking_each_client
 
     faults = Faults()
-    original = aws.client
 
-    def faulty(service: str) -> Any:
-        client = original(service)
-        if not getattr(client, "_faults_hooked", False):
-            client.meta.events.register(
-                "before-call.*.*", lambda model, **kw: faults._before_call(service, model, **kw))
-            client._faults_hooked = True
-        return client
+    def consult(service: str, client: Any) -> None:
+        client.meta.events.register("before-call.*.*", lambda model, **kw: faults._before_call(service, model, **kw))
 
-    monkeypatch.setattr(aws, "client", faulty)
+    monkeypatch.setattr(aws, "client", hooking_each_client(aws.client, consult))
     yield faults

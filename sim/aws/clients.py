@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 _VARIABLES = ("AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION", "AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
@@ -37,3 +39,19 @@ def client(service: str) -> Any:
                 session = _sessions[identity] = boto3.session.Session()
             made = _clients[key] = session.client(service)
     return made
+
+
+def hooking_each_client(make: Callable[[str], Any], hook: Callable[[str, Any], None]) -> Callable[[str], Any]:
+    """``make`` (``lambdas.common.core.aws.client``), except that ``hook(service, client)`` runs once on each
+    client it hands out, the first time: how the tests and benches count, fault or record the Lambdas' calls
+    (each install hooks the cached clients again, so a later counter misses nothing an earlier one saw)."""
+    hooked: weakref.WeakSet[Any] = weakref.WeakSet()
+
+    def hooking(service: str) -> Any:
+        made = make(service)
+        if made not in hooked:
+            hook(service, made)
+            hooked.add(made)
+        return made
+
+    return hooking
