@@ -288,7 +288,6 @@ def send_in_process(request: Any, **_: Any) -> Any:
     if origin not in _IN_PROCESS:
         return None
     from botocore.awsrequest import AWSResponse
-    from botocore.compat import HTTPHeaders
     from moto.core.botocore_stubber import MockRawResponse
     from werkzeug.test import EnvironBuilder, run_wsgi_app
 
@@ -308,7 +307,7 @@ def send_in_process(request: Any, **_: Any) -> Any:
         content = b"".join(app_iter)
     finally:
         getattr(app_iter, "close", lambda: None)()
-    return AWSResponse(request.url, int(status.split(" ", 1)[0]), HTTPHeaders(response_headers.to_wsgi_list()),
+    return AWSResponse(request.url, int(status.split(" ", 1)[0]), response_headers.to_wsgi_list(),
                        MockRawResponse(content))
 
 

@@ -113,3 +113,23 @@ def test_stop_serving_wakes_a_loop_that_would_never_look_by_itself() -> None:
     assert not loop.is_alive()
     with socket.socket() as again:  # the port is released
         again.bind(("127.0.0.1", port))
+
+
+def test_an_in_process_answer_carries_motos_headers_as_http_would() -> None:
+    from sim.aws import embedded
+
+    aws = EmbeddedAws().start()
+    try:
+        in_process = boto3.session.Session().client("dynamodb").list_tables()["ResponseMetadata"]
+        embedded._IN_PROCESS.discard(aws.endpoint)  # this client goes over the socket
+        try:
+            over_http = boto3.session.Session().client("dynamodb").list_tables()["ResponseMetadata"]
+        finally:
+            embedded._IN_PROCESS.add(aws.endpoint)
+    finally:
+        aws.stop()
+    added_by_the_http_server = {"server", "date", "connection"}
+    assert in_process["RequestId"]  # botocore read it from x-amzn-requestid
+    assert "x-amz-crc32" in in_process["HTTPHeaders"]  # so botocore checks the body's checksum here too
+    assert set(in_process["HTTPHeaders"]) - added_by_the_http_server == \
+        set(over_http["HTTPHeaders"]) - added_by_the_http_server
