@@ -77,7 +77,8 @@ def summary(results: dict[str, Any]) -> str:
         f"on one correct code ({concurrency['races_fully_overlapped']:,} with both reads before either write)."
         if concurrency else NOT_MEASURED)
     load = results.get("load")
-    parts += ["", "**Load run** (sim.load: sign-ins at a fixed rate, local runtime, Connect's default quotas)", ""]
+    parts += ["", "**Load run** (sim.load: sign-ins at a fixed rate, local runtime, Connect's default quotas; "
+              "simulated time only and seeded jitter, so the same on any machine)", ""]
     parts.append(
         f"{load['sign_ins_started']} sign-ins at {load['rate_per_second']:g}/s for {load['simulated_seconds']:g} s: "
         f"{load['calls_placed']} calls placed, {load['connect_requests_throttled']} Connect requests throttled, "

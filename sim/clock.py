@@ -10,14 +10,16 @@ from lambdas.common.core import clock as lambda_clock
 class SimClock:
     """A clock the local runtime advances (``advance``) and installs as the Lambdas' time source."""
 
-    def __init__(self, start: float | None = None) -> None:
+    def __init__(self, start: float | None = None, *, real_time: bool = True) -> None:
         self._offset = 0.0
         self._start = time.time() if start is None else start
         self._real_start = time.time()
+        self._real_time = real_time  # False: only advances move it (a run that must not depend on the machine)
 
     def now(self) -> float:
-        """Simulated seconds since the epoch (real time passes too, plus every advance)."""
-        return self._start + (time.time() - self._real_start) + self._offset
+        """Simulated seconds since the epoch: every advance, plus the real time passed unless ``real_time=False``."""
+        passed = time.time() - self._real_start if self._real_time else 0.0
+        return self._start + passed + self._offset
 
     def advance(self, seconds: float) -> None:
         """Let ``seconds`` of simulated time pass at once."""

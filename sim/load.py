@@ -8,12 +8,14 @@ budget; a call that still fails answers the user exactly like a placed one and i
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sim.aws.connect_api import ConnectQuotas
 from sim.aws.resources import DemoUser, seed_user
+from sim.clock import SimClock
 from sim.cognito.driver import CognitoError
 from sim.local_runtime import LocalRuntime
 
@@ -45,19 +47,33 @@ class LoadReport:
 
 
 def run_load(*, rate_per_second: float = 20.0, seconds: float = 30.0, call_seconds: float = 30.0,
-             quotas: ConnectQuotas | None = None, otp: dict[str, int] | None = None) -> LoadReport:
-    """Start ``rate_per_second`` sign-ins (one distinct user and number each) for ``seconds`` simulated seconds."""
+             quotas: ConnectQuotas | None = None, otp: dict[str, int] | None = None, seed: int = 0) -> LoadReport:
+    """Start ``rate_per_second`` sign-ins (one distinct user and number each) for ``seconds`` simulated seconds.
+
+    The same arguments give the same report on any machine: only the run's steps move the simulated clock, and
+    the Lambdas' jittered backoff draws from ``random`` seeded with ``seed`` (the caller's state is restored).
+    """
+    state = random.getstate()
+    try:
+        return _run_load(rate_per_second, seconds, call_seconds, quotas, otp=otp, seed=seed)
+    finally:
+        random.setstate(state)
+
+
+def _run_load(rate_per_second: float, seconds: float, call_seconds: float, quotas: ConnectQuotas | None,
+              *, otp: dict[str, int] | None, seed: int) -> LoadReport:
     quotas = quotas or ConnectQuotas()
     report = LoadReport(rate_per_second, seconds, call_seconds, asdict(quotas))
     total = int(rate_per_second * seconds)
     step = 1.0 / rate_per_second
-    with LocalRuntime(connect_quotas=quotas, otp=otp) as runtime:
+    with LocalRuntime(connect_quotas=quotas, otp=otp, clock=SimClock(real_time=False)) as runtime:
         users = [DemoUser(username=f"load{n:05d}", phone_number=f"+1555{n:07d}") for n in range(total)]
         for user in users:
             seed_user(runtime.resources, user)
             runtime.phone(user.phone_number)
         hang_up_at: dict[str, float] = {}
         driver = runtime.cognito()
+        random.seed(seed)  # after the set-up, whose draws depend on what this process loaded before
         for user in users:
             now = runtime.clock.now()
             for contact_id, end in list(hang_up_at.items()):

@@ -48,3 +48,14 @@ def test_uninstalling_gives_back_real_time_and_real_sleep(installed: SimClock) -
 def test_the_simulated_clock_never_runs_backwards(installed: SimClock) -> None:
     with pytest.raises(ValueError, match="only moves forward"):
         clock.sleep(-1)
+
+
+def test_a_clock_off_real_time_moves_only_when_advanced(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = [1_700_000_000.0]
+    monkeypatch.setattr(time, "time", lambda: real[0])
+    following, frozen = SimClock(start=1_000.0), SimClock(start=1_000.0, real_time=False)
+    real[0] += 42  # the machine took 42 s
+    assert following.now() == 1_042.0
+    assert frozen.now() == 1_000.0
+    frozen.advance(5)
+    assert frozen.now() == 1_005.0
