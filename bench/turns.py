@@ -56,7 +56,6 @@ HANDLERS: dict[str, str] = {
 FORWARDED: tuple[tuple[str, str, str], ...] = (
     ("lambdas.secure_input.identity", "_send", "sts:GetCallerIdentity (forwarded)"),
 )
-TRIM_EVERY = 10  # rounds between emptying moto's tables (see _trim_tables)
 LINK_BODY = {"fullName": "Jamie Example", "relationship": "spouse", "dateOfBirth": "1990-04-01"}
 
 
@@ -303,27 +302,6 @@ WORKLOADS: tuple[tuple[Callable[[Any], None], tuple[str, ...]], ...] = (
 )
 
 
-def _trim_tables() -> None:
-    """Empty every DynamoDB table of the runtime's moto (the harness's own client, not the handlers').
-
-    moto copies a whole table for every TransactWriteItems (to roll back), so its latency grows with the
-    table: by the 250th sign-in one call took 1.6 s, and at 2 s the SDK's read timeout retries a write that
-    already happened. Every table only holds what the rounds wrote (each round makes its own identities), so
-    emptying them between rounds keeps moto's cost per call what it is on a small table.
-    """
-    import boto3
-
-    dynamodb = boto3.client("dynamodb")
-    for table in dynamodb.list_tables()["TableNames"]:
-        keys = [k["AttributeName"] for k in dynamodb.describe_table(TableName=table)["Table"]["KeySchema"]]
-        names = {f"#k{i}": key for i, key in enumerate(keys)}
-        scan = dynamodb.get_paginator("scan").paginate(TableName=table, ProjectionExpression=", ".join(names),
-                                                       ExpressionAttributeNames=names)
-        for page in scan:
-            for item in page["Items"]:
-                dynamodb.delete_item(TableName=table, Key=item)
-
-
 @contextmanager
 def _quiet() -> Iterator[None]:
     """The handlers' log lines go to /dev/null (still formatted and written, as in Lambda)."""
@@ -361,8 +339,6 @@ def measure(turns: int, warmup: int) -> dict[str, Any]:
             while min(len(recorder.turns[name]) for name in handlers) < warmup + turns:
                 workload(world)
                 rounds += 1
-                if rounds % TRIM_EVERY == 0:
-                    _trim_tables()
             for name in handlers:
                 results[name] = {"rounds": rounds}
                 recorder.replay(recorder.turns[name][-1])  # the last turn has no next one to replay it
