@@ -54,13 +54,10 @@ SOURCE_DESIGNS: dict[str, dict[str, Any]] = {
 def counted_calls() -> Iterator[Counter[str]]:
     """Count every call of every client ``lambdas.common.core.aws.client`` returns while inside."""
     from lambdas.common.core import aws
-    from sim.aws.clients import hooking_each_client
+    from sim.aws.clients import counting_into, hooking_each_client
 
     calls: Counter[str] = Counter()
     original = aws.client
-
-    def count(service: str, client: Any) -> None:
-        client.meta.events.register("before-call.*.*", lambda model, **_: calls.update([f"{service}:{model.name}"]))
 
     from sim.local_runtime import LocalRuntime
 
@@ -71,7 +68,7 @@ def counted_calls() -> Iterator[Counter[str]]:
         calls.clear()  # creating the runtime's tables, keys and users is set-up, not the flow
         return started
 
-    aws.client = hooking_each_client(original, count)  # type: ignore[assignment]
+    aws.client = hooking_each_client(original, counting_into(calls))  # type: ignore[assignment]
     LocalRuntime.__enter__ = entered  # type: ignore[method-assign]
     try:
         yield calls

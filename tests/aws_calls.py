@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 import pytest
 
@@ -11,12 +10,8 @@ import pytest
 def count_aws_calls(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     """Hook every client ``lambdas.common.core.aws.client`` hands out; keys look like ``kms:Encrypt``."""
     from lambdas.common.core import aws
-    from sim.aws.clients import hooking_each_client
+    from sim.aws.clients import counting_into, hooking_each_client
 
     calls: Counter[str] = Counter()
-
-    def count(service: str, client: Any) -> None:
-        client.meta.events.register("before-call.*.*", lambda model, **_: calls.update([f"{service}:{model.name}"]))
-
-    monkeypatch.setattr(aws, "client", hooking_each_client(aws.client, count))
+    monkeypatch.setattr(aws, "client", hooking_each_client(aws.client, counting_into(calls)))
     return calls

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import weakref
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -55,3 +56,12 @@ def hooking_each_client(make: Callable[[str], Any], hook: Callable[[str, Any], N
         return made
 
     return hooking
+
+
+def counting_into(calls: Counter[str]) -> Callable[[str, Any], None]:
+    """A ``hooking_each_client`` hook that counts each call into ``calls`` as ``service:Operation``."""
+
+    def count(service: str, client: Any) -> None:
+        client.meta.events.register("before-call.*.*", lambda model, **_: calls.update([f"{service}:{model.name}"]))
+
+    return count
